@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace ExPecto.Coordinator.Cli;
+
+/// <summary>Every `expecto` subcommand, in the order `expecto --help` lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}
