@@ -250,9 +250,12 @@ public sealed class BgzfReader : IDisposable
             long c = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(8 + 16 * i));
             long u = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16 + 16 * i));
             var (pc, pu) = blocks[^1];
-            if (c <= pc || u < pu || c >= _fileLength)
+            if (c >= _fileLength)
+                throw new InputException(Path, null,
+                    $"the file is {_fileLength} bytes but its .gzi lists a BGZF block at compressed offset {c}: the file is truncated (or {gziPath} is not its index)");
+            if (c <= pc || u < pu)
                 throw new InputException(gziPath, null,
-                    $"entry {i} (compressed {c}, uncompressed {u}) is out of order or past the end of {Path} ({_fileLength} bytes); the .gzi does not belong to this file");
+                    $"entry {i} (compressed {c}, uncompressed {u}) is out of order; the .gzi is corrupt");
             blocks.Add((c, u));
         }
         return blocks;
