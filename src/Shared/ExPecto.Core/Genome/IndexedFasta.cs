@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 
+
 namespace ExPecto.Core.Genome;
 
 /// <summary>
@@ -221,15 +222,13 @@ public sealed class IndexedFasta : IDisposable
 
     private void CopyUpper(ReadOnlySpan<byte> src, Span<byte> dest, FaiEntry e, long pos0)
     {
-        for (int i = 0; i < src.Length; i++)
-        {
-            byte b = src[i];
-            if ((uint)(b - 'a') <= 'z' - 'a')
-                b -= 32;
-            else if (b <= (byte)' ' || b == (byte)'>')
-                throw Mismatch(Path + ".fai", $"contig '{e.Name}' base {pos0 + i} (0-based) falls on a line break or header, so the line layout does not match");
-            dest[i] = b;
-        }
+        // Vectorised: a line of bases never holds a control byte, space or '>'; one that does means the layout is off.
+        int bad = src.IndexOfAnyInRange((byte)0, (byte)' ');
+        if (bad < 0)
+            bad = src.IndexOf((byte)'>');
+        if (bad >= 0)
+            throw Mismatch(Path + ".fai", $"contig '{e.Name}' base {pos0 + bad} (0-based) falls on a line break or header, so the line layout does not match");
+        Ascii.ToUpper(src, dest, out _);
     }
 
     private FaiEntry Entry(string contig)
