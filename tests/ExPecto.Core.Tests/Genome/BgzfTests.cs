@@ -72,6 +72,24 @@ public class BgzfTests
     }
 
     [Fact]
+    public void Reads_a_gzi_without_the_eof_block_entry_as_bgzip_reindex_writes_it()
+    {
+        using var dir = new TempDir();
+        byte[] seq = IndexedFastaTests.RandomBases(new Random(8), 140_000);
+        string fa = dir.File("r.fa.gz");
+        FastaWriter.WriteBgzf(fa, [new FastaRecord("1", seq)]);
+        // `bgzip -r` (htslib 1.16) lists data blocks only; the compress-time index (as in hg19_chr20) adds the EOF block.
+        byte[] gzi = File.ReadAllBytes(fa + ".gzi");
+        long count = BinaryPrimitives.ReadInt64LittleEndian(gzi);
+        BinaryPrimitives.WriteInt64LittleEndian(gzi, count - 1);
+        File.WriteAllBytes(fa + ".gzi", gzi[..^16]);
+
+        using var fasta = IndexedFasta.Open(fa);
+
+        Assert.Equal(IndexedFastaTests.Expected(seq, 139_000, 2_000), fasta.Fetch("1", 139_000, 2_000));
+    }
+
+    [Fact]
     public void Missing_fai_of_a_bgzf_fasta_is_built_from_the_decompressed_bytes()
     {
         using var dir = new TempDir();
