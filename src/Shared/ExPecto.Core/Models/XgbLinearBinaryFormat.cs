@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ExPecto.Core.Models;
@@ -61,7 +62,7 @@ public static class XgbLinearBinaryFormat
         if (count != (long)numFeature + 1)
             throw r.Error($"expected {(long)numFeature + 1} weights (features + bias), found {count}");
         var weights = new float[numFeature];
-        for (int i = 0; i < weights.Length; i++) weights[i] = r.F32();
+        r.F32s(weights);
         float bias = r.F32();
 
         if (extraAttrs != 0)
@@ -109,11 +110,8 @@ public static class XgbLinearBinaryFormat
         o += ParamBytes;
         BinaryPrimitives.WriteUInt64LittleEndian(span[o..], (ulong)(model.NumFeature + 1));
         o += 8;
-        foreach (float w in model.Weights)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(span[o..], w);
-            o += 4;
-        }
+        for (int i = 0; i < model.NumFeature; i++) BinaryPrimitives.WriteSingleLittleEndian(span[(o + 4 * i)..], model.Weights[i]);
+        o += 4 * model.NumFeature;
         BinaryPrimitives.WriteSingleLittleEndian(span[o..], model.Bias);
         return bytes;
     }
@@ -135,6 +133,17 @@ public static class XgbLinearBinaryFormat
         public void Skip(int n) => Take(n);
 
         public float F32() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
+
+        public void F32s(Span<float> values)
+        {
+            var raw = Take(checked(4 * values.Length));
+            if (BitConverter.IsLittleEndian)
+            {
+                MemoryMarshal.Cast<byte, float>(raw).CopyTo(values);
+                return;
+            }
+            for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * i)..]);
+        }
 
         public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
 
