@@ -49,6 +49,32 @@ public sealed class EffectMatrixTests
             }
         }
         Assert.True(maxPy > 0); // predict.py's float32 arithmetic is visible: the comparison is not vacuous
+
+        // Per gene, through VariantEffects (chunked) and the variation-potential sums.
+        var calculator = new VariantEffects(matrix, chunkSize: 2);
+        foreach (var gene in Enumerable.Range(0, n).GroupBy(i => example.Variants[i].Gene).Where(g => g.Count() > 1))
+        {
+            int[] idx = gene.ToArray();
+            float[] deltas = idx.SelectMany(i => example.Deltas[i]).ToArray();
+            long[] distances = idx.Select(i => example.Variants[i].Distance).ToArray();
+            var geneEffects = new double[idx.Length * t];
+            calculator.Compute(deltas, distances, example.Variants[idx[0]].StrandSign, geneEffects);
+            var direction = new double[t];
+            var magnitude = new double[t];
+            VariationPotential.Accumulate(geneEffects, t, direction, magnitude);
+            for (int k = 0; k < t; k++)
+            {
+                double sum = 0, abs = 0;
+                for (int r = 0; r < idx.Length; r++)
+                {
+                    double e64 = double.Parse(rows64[idx[r]][first64 + k], CultureInfo.InvariantCulture);
+                    Assert.True(Math.Abs(geneEffects[r * t + k] - e64) <= 1e-9, $"{gene.Key} variant {idx[r]} tissue {k}");
+                    sum += e64;
+                    abs += Math.Abs(e64);
+                }
+                Assert.True(Math.Abs(direction[k] - sum) <= 1e-8 && Math.Abs(magnitude[k] - abs) <= 1e-8, $"{gene.Key} tissue {k}");
+            }
+        }
     }
 
     [Theory]
