@@ -8,8 +8,11 @@ namespace ExPecto.Core.Output;
 /// <item><c>_summaries/&lt;gene&gt;.json</c>: the gene's <see cref="Mutagenesis.GeneResult"/>; written last, so it marks the gene complete.</item>
 /// <item><c>genes.parquet</c>: gene × tissue summaries, rebuilt from <c>_summaries</c> at the end of a run.</item>
 /// </list>
-/// Chromosome folders are Hive-style partitions. Temp files start with '.' and end in '.tmp', so Hive, Spark, Arrow
-/// and DuckDB's <c>*.parquet</c> globs never see them.
+/// Chromosome folders are Hive-style partitions; each effects file also holds a chrom column, because readers
+/// type partition values themselves: DuckDB turns chrom into BIGINT when every partition looks numeric (Ensembl
+/// names "1".."22"); read with <c>hive_types_autocast=false</c> or <c>hive_partitioning=false</c> to keep it text.
+/// Temp files start with '.' and end in '.tmp', so Hive, Spark, Arrow and DuckDB's <c>*.parquet</c> globs never see
+/// them. A final-named file is always complete; a gene is complete once its summary exists.
 /// </summary>
 public sealed class MutagenesisLayout
 {
