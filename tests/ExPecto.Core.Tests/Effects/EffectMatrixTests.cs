@@ -82,6 +82,7 @@ public sealed class EffectMatrixTests
     [InlineData(3, 5, 2050)]
     [InlineData(4, 17, 1024)]
     [InlineData(7, 9, 20020)]
+    [InlineData(37, 6, 300)]
     public void Blocked_product_equals_plain_dot_products(int n, int t, int f)
     {
         var rng = new Random(n * 1000 + t);
@@ -101,6 +102,10 @@ public sealed class EffectMatrixTests
                 Assert.Equal(expected, effects[i * t + k], 10);
             }
         }
+
+        var parallel = new double[n * t];
+        matrix.Compute(x, n, parallel, maxDegreeOfParallelism: 2);
+        Assert.Equal(effects, parallel);
     }
 
     [Fact]

@@ -75,14 +75,17 @@ public class Hg19Chr20Tests
         using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
         var all = new MemoryStream();
         gz.CopyTo(all);
-        byte[] text = all.GetBuffer();
-        int firstNewline = Array.IndexOf(text, (byte)'\n');
-        var seq = new byte[all.Length];
+        ReadOnlySpan<byte> text = all.GetBuffer().AsSpan(0, (int)all.Length);
+        text = text[(text.IndexOf((byte)'\n') + 1)..];
+        var seq = new byte[text.Length];
         int n = 0;
-        for (long i = firstNewline + 1; i < all.Length; i++)
+        while (!text.IsEmpty)
         {
-            if (text[i] != (byte)'\n')
-                seq[n++] = text[i];
+            int nl = text.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> line = nl < 0 ? text : text[..nl];
+            line.CopyTo(seq.AsSpan(n));
+            n += line.Length;
+            text = nl < 0 ? [] : text[(nl + 1)..];
         }
         return seq[..n];
     }

@@ -94,6 +94,30 @@ public sealed class EffectMatrix
         }
     }
 
+    /// <summary>
+    /// As <see cref="Compute(ReadOnlySpan{double}, int, Span{double})"/>, with row blocks spread over up to
+    /// <paramref name="maxDegreeOfParallelism"/> threads (results identical to the serial call).
+    /// </summary>
+    public void Compute(ReadOnlyMemory<double> x, int n, Memory<double> effects, int maxDegreeOfParallelism)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        int f = FeatureCount, t = TissueCount;
+        if (n < 0 || x.Length != (long)n * f) throw new ArgumentException($"expected {n} × {f} features, found {x.Length}", nameof(x));
+        if (effects.Length != (long)n * t) throw new ArgumentException($"expected {n} × {t} effects, found {effects.Length}", nameof(effects));
+        const int rowsPerTask = 16;
+        int tasks = (n + rowsPerTask - 1) / rowsPerTask;
+        if (maxDegreeOfParallelism == 1 || tasks <= 1)
+        {
+            Compute(x.Span, n, effects.Span);
+            return;
+        }
+        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, b =>
+        {
+            int start = b * rowsPerTask, count = Math.Min(rowsPerTask, n - start);
+            Compute(x.Span.Slice(start * f, count * f), count, effects.Span.Slice(start * t, count * t));
+        });
+    }
+
     private static double[] Stack(TissueModelSet models)
     {
         int f = FeatureLayout.CanonicalLength;
