@@ -51,8 +51,9 @@ public sealed class VcfReaderTests : IDisposable
 
         var records = VcfReader.ReadAll(path, genome: null, out var s);
 
-        Assert.Equal(10, records.Count);
-        Assert.Equal(new VariantRecord("chr1", 1_265_154, "-", "C", "T", 1), records[0]);
+        // Expected values come from the file itself (licensed data stays out of the repository), split naively.
+        string[] raw = File.ReadAllLines(path).Select(l => l.Split('\t')).Select(f => string.Join("|", f[0], f[1], f[2], f[3], f[4])).ToArray();
+        Assert.Equal(raw, records.Select(r => string.Join("|", r.Chrom, r.Pos, r.Id, r.Ref, r.Alt)));
         Assert.Equal(0, s.SkippedTotal);
     }
 
