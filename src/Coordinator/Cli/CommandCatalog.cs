@@ -7,6 +7,8 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return PredictVariantsCommand.Create();
+        yield return PredictExpressionCommand.Create();
         yield return VersionCommand.Create();
     }
 }
