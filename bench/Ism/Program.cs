@@ -24,7 +24,7 @@ if (which is "full" or "all")
     rows.AddRange(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, naiveMutations: 2, incrementalMutations: 24));
 
 Console.WriteLine();
-string[] header = ["shape", "engine", "session open s", "first pass (with REF) s", "mutations", "steady s", "mutations/s", "vs naive"];
+string[] header = ["shape", "engine", "open s", "first pass s", "mutations", "steady s", "steady CPU s", "mut/s", "mut/CPU-s", "vs naive (wall)", "vs naive (CPU)"];
 var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
 Console.WriteLine(string.Join(" | ", header.Select((h, i) => h.PadRight(widths[i]))));
 Console.WriteLine(string.Join("-|-", widths.Select(w => new string('-', w))));
@@ -41,15 +41,13 @@ internal static class Bench
         byte[] region = RandomRegion(RegionLength, seed: 11);
         try
         {
-            (double naiveOpen, double naiveFirst, double naiveSteady) = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 4 }), region, naiveMutations);
-            double naiveRate = naiveMutations / naiveSteady;
-            (double incOpen, double incFirst, double incSteady) = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 32 }), region, incrementalMutations);
-            double incRate = incrementalMutations / incSteady;
-            return
-            [
-                [shape, "naive", F(naiveOpen), F(naiveFirst), naiveMutations.ToString(), F(naiveSteady), F(naiveRate), "1.0×"],
-                [shape, "incremental", F(incOpen), F(incFirst), incrementalMutations.ToString(), F(incSteady), F(incRate), $"{incRate / naiveRate:F1}×"],
-            ];
+            Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 4 }), region, naiveMutations);
+            Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 32 }), region, incrementalMutations);
+            // Both engines start with the same mutations, so the naive ones double as an exactness check at this shape.
+            double maxDiff = 0;
+            for (int i = 0; i < naive.Deltas.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(naive.Deltas[i] - inc.Deltas[i]));
+            Console.WriteLine($"  max |incremental − naive| over the first {naiveMutations} mutations: {maxDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})");
+            return [naive.Row(shape, "naive", naive), inc.Row(shape, "incremental", naive)];
         }
         finally
         {
@@ -57,10 +55,22 @@ internal static class Bench
         }
     }
 
-    private static string F(double x) => x >= 100 ? x.ToString("F0") : x >= 1 ? x.ToString("F2") : x.ToString("G3");
+    internal static string F(double x) => x >= 100 ? x.ToString("F0") : x >= 1 ? x.ToString("F2") : x.ToString("G3");
 
-    /// <summary>Session open, first Compute (fills REF caches) and second Compute of the same mutations, in seconds.</summary>
-    private static (double Open, double First, double Steady) Time(Func<IMutationDeltaEngine> create, byte[] region, int count)
+    /// <summary>Seconds (wall and process CPU) for session open, the first Compute (fills REF caches) and a second Compute of the same mutations.</summary>
+    private sealed record Measurement(int Count, double Open, double First, double SteadyWall, double SteadyCpu, float[] Deltas)
+    {
+        public double Rate => Count / SteadyWall;
+        public double CpuRate => Count / SteadyCpu;
+
+        public string[] Row(string shape, string name, Measurement baseline) =>
+        [
+            shape, name, F(Open), F(First), Count.ToString(), F(SteadyWall), F(SteadyCpu), F(Rate), F(CpuRate),
+            $"{Rate / baseline.Rate:F1}×", $"{CpuRate / baseline.CpuRate:F1}×",
+        ];
+    }
+
+    private static Measurement Time(Func<IMutationDeltaEngine> create, byte[] region, int count)
     {
         using IMutationDeltaEngine engine = create();
         // Saturation order: consecutive positions in the middle, all three ALTs each.
@@ -78,11 +88,13 @@ internal static class Bench
         clock.Restart();
         session.Compute(mutations, deltas);
         double first = clock.Elapsed.TotalSeconds;
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
         clock.Restart();
         session.Compute(mutations, deltas);
         double steady = clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"  {engine.Name}: open {open:F2} s, first {first:F2} s, steady {steady:F2} s for {count} mutations");
-        return (open, first, steady);
+        double steadyCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        Console.WriteLine($"  {engine.Name}: open {open:F2} s, first {first:F2} s, steady {steady:F2} s wall / {steadyCpu:F2} s CPU for {count} mutations");
+        return new Measurement(count, open, first, steady, steadyCpu, deltas);
     }
 
     private static byte[] RandomRegion(int length, int seed)
