@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return PredictVariantsCommand.Create();
         yield return PredictExpressionCommand.Create();
+        yield return MutagenesisCommand.Create();
         yield return VersionCommand.Create();
     }
 }
