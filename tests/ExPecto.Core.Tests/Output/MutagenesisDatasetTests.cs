@@ -54,7 +54,8 @@ public sealed class MutagenesisDatasetTests : IDisposable
         double threshold = 0.3,
         int batchSize = 16,
         int rowGroupRows = 50,
-        IEffectProjector? projector = null)
+        IEffectProjector? projector = null,
+        TimeProvider? time = null)
     {
         var options = new MutagenesisOptions
         {
@@ -64,7 +65,7 @@ public sealed class MutagenesisDatasetTests : IDisposable
             BatchSize = batchSize,
             RowGroupRows = rowGroupRows,
         };
-        var runner = new MutagenesisRunner(engine ?? new FakeDeltaEngine(Features), projector ?? _projector, options);
+        var runner = new MutagenesisRunner(engine ?? new FakeDeltaEngine(Features), projector ?? _projector, options, time);
         var progress = new List<MutagenesisProgress>();
         MutagenesisRunSummary summary = runner.Run((genes ?? _genes).ToList(), Fetch, progress.Add, TestContext.Current.CancellationToken);
         return new Outcome(summary, progress.Select(p => p.Result).ToList(), progress);
@@ -230,8 +231,9 @@ public sealed class MutagenesisDatasetTests : IDisposable
         RunAll(genes: _genes.Take(1));
         var engine = new FakeDeltaEngine(Features) { ThrowAfterMutations = 40 };
         var sawTempFile = false;
-        var spy = new SpyProjector(_projector, () =>
+        var spy = new SpyProjector(_projector, call =>
         {
+            if (call != 2) return;
             // Mid-gene: the gene's data so far lives only in hidden temp files no *.parquet glob matches.
             string folder = Path.Combine(Root, "effects", "chrom=chr7");
             Assert.False(File.Exists(Path.Combine(folder, "GENE-MINUS.parquet")));
@@ -358,8 +360,42 @@ public sealed class MutagenesisDatasetTests : IDisposable
         }
     }
 
-    /// <summary>Forwards to a projector and calls <paramref name="onSecondBatch"/> once, mid-gene.</summary>
-    private sealed class SpyProjector(IEffectProjector inner, Action onSecondBatch) : IEffectProjector
+    [Fact]
+    public void Progress_reports_rate_and_eta_from_computed_genes_only()
+    {
+        RunAll(genes: _genes.Take(1));
+        var clock = new ManualClock();
+        // Every batch "takes" one second: 123 mutations in batches of 16 = 8 s per gene.
+        var slow = new SpyProjector(_projector, _ => clock.Advance(TimeSpan.FromSeconds(1)));
+
+        List<MutagenesisProgress> progress = RunAll(projector: slow, time: clock).Progress;
+
+        Assert.True(progress[0].Skipped);
+        Assert.Null(progress[0].Eta);
+        Assert.Equal(0, progress[0].MutationsPerSecond);
+        Assert.Equal(RowsPerGene / 8.0, progress[1].MutationsPerSecond, 9);
+        Assert.Equal(TimeSpan.FromSeconds(8), progress[1].Eta);
+        Assert.Equal(TimeSpan.FromSeconds(16), progress[2].Elapsed);
+        Assert.Equal(TimeSpan.Zero, progress[2].Eta);
+        Assert.Equal([1, 2, 3], progress.Select(p => p.GenesDone));
+        Assert.All(progress, p => Assert.Equal(3, p.GenesTotal));
+        Assert.Equal([1, 1, 1], progress.Select(p => p.GenesSkipped));
+    }
+
+    /// <summary>A clock that moves only when told.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+    }
+
+    /// <summary>Forwards to a projector, calling <paramref name="onBatch"/> with the 1-based call number first.</summary>
+    private sealed class SpyProjector(IEffectProjector inner, Action<int> onBatch) : IEffectProjector
     {
         private int _calls;
 
@@ -369,7 +405,7 @@ public sealed class MutagenesisDatasetTests : IDisposable
 
         public void Project(ReadOnlySpan<float> deltas, ReadOnlySpan<int> distances, int strand, Span<float> effects)
         {
-            if (++_calls == 2) onSecondBatch();
+            onBatch(++_calls);
             inner.Project(deltas, distances, strand, effects);
         }
     }
