@@ -46,7 +46,8 @@ public sealed class MutagenesisDatasetTests : IDisposable
     private byte[] Fetch(string chrom, long start0, int length) => _genomes[chrom].Fetch(chrom, start0, length);
 
     /// <summary>A run's summary and the gene results its progress reports carried, in run order.</summary>
-    private sealed record Outcome(MutagenesisRunSummary Summary, List<GeneResult> Genes, List<MutagenesisProgress> Progress);
+    private sealed record Outcome(
+        MutagenesisRunSummary Summary, List<GeneResult> Genes, List<MutagenesisProgress> Progress, List<MutagenesisBatchProgress> Batches);
 
     private Outcome RunAll(
         IEnumerable<MutagenesisGene>? genes = null,
@@ -67,8 +68,10 @@ public sealed class MutagenesisDatasetTests : IDisposable
         };
         var runner = new MutagenesisRunner(engine ?? new FakeDeltaEngine(Features), projector ?? _projector, options, time);
         var progress = new List<MutagenesisProgress>();
-        MutagenesisRunSummary summary = runner.Run((genes ?? _genes).ToList(), Fetch, progress.Add, TestContext.Current.CancellationToken);
-        return new Outcome(summary, progress.Select(p => p.Result).ToList(), progress);
+        var batches = new List<MutagenesisBatchProgress>();
+        MutagenesisRunSummary summary = runner.Run(
+            (genes ?? _genes).ToList(), Fetch, progress.Add, batches.Add, TestContext.Current.CancellationToken);
+        return new Outcome(summary, progress.Select(p => p.Result).ToList(), progress, batches);
     }
 
     /// <summary>The effect the pipeline should have written, computed from the genome, not from the engine's region.</summary>
@@ -368,7 +371,13 @@ public sealed class MutagenesisDatasetTests : IDisposable
         // Every batch "takes" one second: 123 mutations in batches of 16 = 8 s per gene.
         var slow = new SpyProjector(_projector, _ => clock.Advance(TimeSpan.FromSeconds(1)));
 
-        List<MutagenesisProgress> progress = RunAll(projector: slow, time: clock).Progress;
+        Outcome run = RunAll(projector: slow, time: clock);
+        List<MutagenesisProgress> progress = run.Progress;
+
+        // Within-gene progress: 8 batches of ≤ 16 for each of the two computed genes, none for the skipped one.
+        Assert.Equal(16, run.Batches.Count);
+        Assert.Equal([16, 32, 48, 64, 80, 96, 112, 123], run.Batches.Where(b => b.Gene == "GENE-MINUS").Select(b => b.MutationsDone));
+        Assert.All(run.Batches, b => Assert.Equal(RowsPerGene, b.MutationsInGene));
 
         Assert.True(progress[0].Skipped);
         Assert.Null(progress[0].Eta);

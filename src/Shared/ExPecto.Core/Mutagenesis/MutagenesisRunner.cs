@@ -20,6 +20,9 @@ public sealed record MutagenesisProgress(
     TimeSpan? Eta,
     TimeSpan Elapsed);
 
+/// <summary>Progress inside the gene being computed, after each engine batch (a gene can take minutes).</summary>
+public sealed record MutagenesisBatchProgress(string Gene, int MutationsDone, int MutationsInGene);
+
 /// <summary>
 /// What a run did. Per-gene results are not kept here (genome-wide they run to hundreds of MB): take them from
 /// the progress callback, or from the summaries on disk.
@@ -67,6 +70,7 @@ public sealed class MutagenesisRunner
         IReadOnlyList<MutagenesisGene> genes,
         Func<string, long, int, byte[]> fetch,
         Action<MutagenesisProgress>? progress = null,
+        Action<MutagenesisBatchProgress>? batchProgress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(genes);
@@ -111,11 +115,15 @@ public sealed class MutagenesisRunner
             else
             {
                 long geneStart = _time.GetTimestamp();
+                int doneInGene = 0;
+                Action<int>? onBatch = batchProgress is null
+                    ? null
+                    : n => batchProgress(new MutagenesisBatchProgress(gene.Id, doneInGene += n, expected));
                 try
                 {
                     result = pipeline.Run(
                         new GeneMutagenesisInput(gene.Id, gene.Chrom, gene.Strand, gene.Tss, region, area.Start0, _options.Radius),
-                        cancellationToken: cancellationToken);
+                        onBatch, cancellationToken);
                 }
                 catch (Exception e) when (e is not (InputException or OperationCanceledException))
                 {
