@@ -45,14 +45,18 @@ public sealed class MutagenesisDatasetTests : IDisposable
 
     private byte[] Fetch(string chrom, long start0, int length) => _genomes[chrom].Fetch(chrom, start0, length);
 
-    private MutagenesisRunSummary RunAll(
+    /// <summary>A run's summary and the gene results its progress reports carried, in run order.</summary>
+    private sealed record Outcome(
+        MutagenesisRunSummary Summary, List<GeneResult> Genes, List<MutagenesisProgress> Progress, List<MutagenesisBatchProgress> Batches);
+
+    private Outcome RunAll(
         IEnumerable<MutagenesisGene>? genes = null,
         FakeDeltaEngine? engine = null,
         double threshold = 0.3,
         int batchSize = 16,
         int rowGroupRows = 50,
         IEffectProjector? projector = null,
-        Action<MutagenesisProgress>? progress = null)
+        TimeProvider? time = null)
     {
         var options = new MutagenesisOptions
         {
@@ -62,8 +66,12 @@ public sealed class MutagenesisDatasetTests : IDisposable
             BatchSize = batchSize,
             RowGroupRows = rowGroupRows,
         };
-        var runner = new MutagenesisRunner(engine ?? new FakeDeltaEngine(Features), projector ?? _projector, options);
-        return runner.Run((genes ?? _genes).ToList(), Fetch, progress);
+        var runner = new MutagenesisRunner(engine ?? new FakeDeltaEngine(Features), projector ?? _projector, options, time);
+        var progress = new List<MutagenesisProgress>();
+        var batches = new List<MutagenesisBatchProgress>();
+        MutagenesisRunSummary summary = runner.Run(
+            (genes ?? _genes).ToList(), Fetch, progress.Add, batches.Add, TestContext.Current.CancellationToken);
+        return new Outcome(summary, progress.Select(p => p.Result).ToList(), progress, batches);
     }
 
     /// <summary>The effect the pipeline should have written, computed from the genome, not from the engine's region.</summary>
@@ -81,9 +89,9 @@ public sealed class MutagenesisDatasetTests : IDisposable
     [Fact]
     public void Effects_round_trip_through_DuckDB_with_chromosome_partitions_and_tissue_columns_named_as_the_tissues()
     {
-        MutagenesisRunSummary summary = RunAll();
+        Outcome run = RunAll();
 
-        Assert.Equal(3, summary.GenesComputed);
+        Assert.Equal(3, run.Summary.GenesComputed);
         var columns = Duck.Query($"DESCRIBE SELECT * FROM read_parquet({EffectsGlob}, hive_partitioning=true)")
             .Select(r => (string)r[0]!).ToList();
         Assert.Equal(["gene", "chrom", "pos", "ref", "alt", "dist", .. _tissues], columns);
@@ -94,7 +102,7 @@ public sealed class MutagenesisDatasetTests : IDisposable
         Assert.Equal(3L * RowsPerGene, Convert.ToInt64(totals[0]));
         Assert.Equal(3L, Convert.ToInt64(totals[1]));
         Assert.Equal(2L, Convert.ToInt64(totals[2]));
-        Assert.Equal(summary.Genes.Sum(g => g.Tissues[0].Directionality), Convert.ToDouble(totals[3]), 1e-6);
+        Assert.Equal(run.Genes.Sum(g => g.Tissues[0].Directionality), Convert.ToDouble(totals[3]), 1e-6);
 
         string tissueList = string.Join(", ", _tissues.Select(t => $"\"{t}\""));
         var rows = Duck.Query(
@@ -149,7 +157,7 @@ public sealed class MutagenesisDatasetTests : IDisposable
     [Fact]
     public void Genes_table_sums_equal_sums_recomputed_from_the_effects()
     {
-        MutagenesisRunSummary summary = RunAll();
+        Outcome run = RunAll();
         var table = Duck.Query($"SELECT gene, tissue, directionality, magnitude, mutations, strong FROM read_parquet({GenesFile})");
         Assert.Equal(_genes.Length * _tissues.Length, table.Count);
         Assert.Equal(
@@ -170,7 +178,7 @@ public sealed class MutagenesisDatasetTests : IDisposable
             Assert.Equal(Convert.ToInt64(expected[4]), (int)row[4]!);
             Assert.Equal(Convert.ToInt64(expected[5]), (int)row[5]!);
         }
-        Assert.Equal(summary.StrongRows, table.Sum(r => (long)(int)r[5]!));
+        Assert.Equal(run.Summary.StrongRows, table.Sum(r => (long)(int)r[5]!));
     }
 
     [Fact]
@@ -189,7 +197,7 @@ public sealed class MutagenesisDatasetTests : IDisposable
     [Fact]
     public void Strong_effects_folder_exists_before_any_gene_finishes()
     {
-        var summary = RunAll(genes: []);
+        MutagenesisRunSummary summary = RunAll(genes: []).Summary;
         Assert.True(Directory.Exists(Path.Combine(Root, "strong_effects")));
         Assert.True(Directory.Exists(Path.Combine(Root, "effects")));
         Assert.Equal(0L, Convert.ToInt64(Duck.Scalar($"SELECT count(*) FROM read_parquet({GenesFile})")));
@@ -199,8 +207,7 @@ public sealed class MutagenesisDatasetTests : IDisposable
     [Fact]
     public void Gene_result_checksums_are_the_sha256_of_the_final_files()
     {
-        MutagenesisRunSummary summary = RunAll();
-        foreach (GeneResult gene in summary.Genes)
+        foreach (GeneResult gene in RunAll().Genes)
         {
             Assert.Equal(2, gene.Files.Count);
             foreach (GeneOutputFile file in gene.Files)
@@ -227,8 +234,9 @@ public sealed class MutagenesisDatasetTests : IDisposable
         RunAll(genes: _genes.Take(1));
         var engine = new FakeDeltaEngine(Features) { ThrowAfterMutations = 40 };
         var sawTempFile = false;
-        var spy = new SpyProjector(_projector, () =>
+        var spy = new SpyProjector(_projector, call =>
         {
+            if (call != 2) return;
             // Mid-gene: the gene's data so far lives only in hidden temp files no *.parquet glob matches.
             string folder = Path.Combine(Root, "effects", "chrom=chr7");
             Assert.False(File.Exists(Path.Combine(folder, "GENE-MINUS.parquet")));
@@ -284,18 +292,20 @@ public sealed class MutagenesisDatasetTests : IDisposable
     [Fact]
     public void Rerun_skips_complete_genes_recomputes_a_damaged_one_and_reproduces_the_same_bytes()
     {
-        MutagenesisRunSummary first = RunAll();
+        Outcome first = RunAll();
         byte[] genesTable = File.ReadAllBytes(Path.Combine(Root, "genes.parquet"));
         string strong = Path.Combine(Root, "strong_effects", "chrom=chrX", "ENSG00000000003.parquet");
         byte[] strongBytes = File.ReadAllBytes(strong);
         File.WriteAllBytes(strong, strongBytes.AsSpan(0, strongBytes.Length / 2).ToArray());
 
         var engine = new FakeDeltaEngine(Features);
-        var progress = new List<MutagenesisProgress>();
-        MutagenesisRunSummary second = RunAll(engine: engine, progress: progress.Add);
+        Outcome second = RunAll(engine: engine);
+        List<MutagenesisProgress> progress = second.Progress;
 
-        Assert.Equal(2, second.GenesSkipped);
-        Assert.Equal(1, second.GenesComputed);
+        Assert.Equal(2, second.Summary.GenesSkipped);
+        Assert.Equal(1, second.Summary.GenesComputed);
+        Assert.Equal(3L * RowsPerGene, second.Summary.MutationsTotal);
+        Assert.Equal(RowsPerGene, second.Summary.MutationsComputed);
         Assert.Equal(1, engine.SessionsOpened);
         Assert.Equal(RowsPerGene, engine.MutationsComputed);
         Assert.Equal(first.Genes.Select(g => g.Checksum), second.Genes.Select(g => g.Checksum));
@@ -307,8 +317,8 @@ public sealed class MutagenesisDatasetTests : IDisposable
         Assert.Equal(TimeSpan.Zero, progress[^1].Eta);
         Assert.True(progress[^1].MutationsPerSecond > 0);
 
-        MutagenesisRunSummary third = RunAll(engine: engine);
-        Assert.Equal(3, third.GenesSkipped);
+        Outcome third = RunAll(engine: engine);
+        Assert.Equal(3, third.Summary.GenesSkipped);
         Assert.Equal(1, engine.SessionsOpened);
     }
 
@@ -316,9 +326,10 @@ public sealed class MutagenesisDatasetTests : IDisposable
     public void A_gene_at_a_chromosome_start_skips_positions_before_base_1_and_keeps_exact_effects()
     {
         var gene = new MutagenesisGene("EDGE", "chrX", +1, 9);
-        MutagenesisRunSummary summary = RunAll(genes: [gene]);
+        Outcome run = RunAll(genes: [gene]);
 
-        GeneResult result = Assert.Single(summary.Genes);
+        GeneResult result = Assert.Single(run.Genes);
+        Assert.Equal(result.SkippedPositions, run.Summary.SkippedPositions);
         int before = Radius - (int)gene.Tss + 1; // positions tss−R..0
         Assert.Equal(before, result.SkippedPositions);
         Assert.Equal(3 * (2 * Radius + 1 - before), result.Mutations);
@@ -352,8 +363,48 @@ public sealed class MutagenesisDatasetTests : IDisposable
         }
     }
 
-    /// <summary>Forwards to a projector and calls <paramref name="onSecondBatch"/> once, mid-gene.</summary>
-    private sealed class SpyProjector(IEffectProjector inner, Action onSecondBatch) : IEffectProjector
+    [Fact]
+    public void Progress_reports_rate_and_eta_from_computed_genes_only()
+    {
+        RunAll(genes: _genes.Take(1));
+        var clock = new ManualClock();
+        // Every batch "takes" one second: 123 mutations in batches of 16 = 8 s per gene.
+        var slow = new SpyProjector(_projector, _ => clock.Advance(TimeSpan.FromSeconds(1)));
+
+        Outcome run = RunAll(projector: slow, time: clock);
+        List<MutagenesisProgress> progress = run.Progress;
+
+        // Within-gene progress: 8 batches of ≤ 16 for each of the two computed genes, none for the skipped one.
+        Assert.Equal(16, run.Batches.Count);
+        Assert.Equal([16, 32, 48, 64, 80, 96, 112, 123], run.Batches.Where(b => b.Gene == "GENE-MINUS").Select(b => b.MutationsDone));
+        Assert.All(run.Batches, b => Assert.Equal(RowsPerGene, b.MutationsInGene));
+
+        Assert.True(progress[0].Skipped);
+        Assert.Null(progress[0].Eta);
+        Assert.Equal(0, progress[0].MutationsPerSecond);
+        Assert.Equal(RowsPerGene / 8.0, progress[1].MutationsPerSecond, 9);
+        Assert.Equal(TimeSpan.FromSeconds(8), progress[1].Eta);
+        Assert.Equal(TimeSpan.FromSeconds(16), progress[2].Elapsed);
+        Assert.Equal(TimeSpan.Zero, progress[2].Eta);
+        Assert.Equal([1, 2, 3], progress.Select(p => p.GenesDone));
+        Assert.All(progress, p => Assert.Equal(3, p.GenesTotal));
+        Assert.Equal([1, 1, 1], progress.Select(p => p.GenesSkipped));
+    }
+
+    /// <summary>A clock that moves only when told.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+    }
+
+    /// <summary>Forwards to a projector, calling <paramref name="onBatch"/> with the 1-based call number first.</summary>
+    private sealed class SpyProjector(IEffectProjector inner, Action<int> onBatch) : IEffectProjector
     {
         private int _calls;
 
@@ -363,7 +414,7 @@ public sealed class MutagenesisDatasetTests : IDisposable
 
         public void Project(ReadOnlySpan<float> deltas, ReadOnlySpan<int> distances, int strand, Span<float> effects)
         {
-            if (++_calls == 2) onSecondBatch();
+            onBatch(++_calls);
             inner.Project(deltas, distances, strand, effects);
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using ExPecto.Core.Chromatin;
@@ -101,7 +102,7 @@ public sealed class GeneMutagenesisPipeline
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         int n = Math.Min(batch, mutations.Count - start);
-                        ReadOnlySpan<SaturationMutation> chunk = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(mutations).Slice(start, n);
+                        ReadOnlySpan<SaturationMutation> chunk = CollectionsMarshal.AsSpan(mutations).Slice(start, n);
                         for (int i = 0; i < n; i++)
                         {
                             points[i] = new PointMutation(chunk[i].Offset, chunk[i].Alt);

@@ -7,9 +7,10 @@ namespace ExPecto.Core.Mutagenesis;
 public sealed record MutagenesisGene(string Id, string Chrom, int Strand, long Tss);
 
 /// <summary>Progress after each gene. Rates count computed genes only (skipped ones cost next to nothing).</summary>
+/// <param name="Result">The gene's result: just computed, or read from its summary when <paramref name="Skipped"/>.</param>
 /// <param name="Eta">Remaining time assuming every remaining gene is computed at the rate so far; null before any gene was computed.</param>
 public sealed record MutagenesisProgress(
-    string Gene,
+    GeneResult Result,
     bool Skipped,
     int GenesDone,
     int GenesTotal,
@@ -19,7 +20,15 @@ public sealed record MutagenesisProgress(
     TimeSpan? Eta,
     TimeSpan Elapsed);
 
-/// <summary>What a run did. <see cref="Genes"/> holds every gene's result (computed or found complete), in run order.</summary>
+/// <summary>Progress inside the gene being computed, after each engine batch (a gene can take minutes).</summary>
+public sealed record MutagenesisBatchProgress(string Gene, int MutationsDone, int MutationsInGene);
+
+/// <summary>
+/// What a run did. Per-gene results are not kept here (genome-wide they run to hundreds of MB): take them from
+/// the progress callback, or from the summaries on disk.
+/// </summary>
+/// <param name="MutationsTotal">Effects rows of all the run's genes, computed now or earlier.</param>
+/// <param name="SkippedPositions">Positions without a real reference base (N), over all genes.</param>
 public sealed record MutagenesisRunSummary(
     int GenesTotal,
     int GenesComputed,
@@ -29,8 +38,7 @@ public sealed record MutagenesisRunSummary(
     long StrongRows,
     int SkippedPositions,
     TimeSpan Elapsed,
-    string GenesTablePath,
-    IReadOnlyList<GeneResult> Genes);
+    string GenesTablePath);
 
 /// <summary>
 /// Runs a saturation-mutagenesis job in one process: genes one after another on the calling thread, skipping genes
@@ -62,6 +70,7 @@ public sealed class MutagenesisRunner
         IReadOnlyList<MutagenesisGene> genes,
         Func<string, long, int, byte[]> fetch,
         Action<MutagenesisProgress>? progress = null,
+        Action<MutagenesisBatchProgress>? batchProgress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(genes);
@@ -72,6 +81,7 @@ public sealed class MutagenesisRunner
             MutagenesisLayout.CheckName("gene", g.Id);
             MutagenesisLayout.CheckName("chromosome", g.Chrom);
             if (!ids.Add(g.Id)) throw new InputException($"gene '{g.Id}' is listed twice");
+            if (g.Strand is not (1 or -1)) throw new InputException($"gene '{g.Id}': strand must be +1 or −1, found {g.Strand}");
         }
 
         var layout = new MutagenesisLayout(_options.OutputDirectory);
@@ -81,9 +91,8 @@ public sealed class MutagenesisRunner
 
         var pipeline = new GeneMutagenesisPipeline(
             _engine, _projector, layout, _options.StrongThreshold, _options.BatchSize, _options.RowGroupRows);
-        var results = new List<GeneResult>(genes.Count);
-        int computed = 0, skippedGenes = 0;
-        long mutationsComputed = 0;
+        int done = 0, computed = 0, skippedGenes = 0, skippedPositions = 0;
+        long mutationsComputed = 0, mutationsTotal = 0, strongRows = 0;
         TimeSpan computeTime = TimeSpan.Zero;
         int perGene = 3 * (2 * _options.Radius + 1);
 
@@ -97,20 +106,24 @@ public sealed class MutagenesisRunner
                 gene.Id, gene.Chrom, _options.Radius, _options.StrongThreshold, expected, _projector.TissueNames, gene.Tss, gene.Strand);
             GeneOutputCheck check = GeneOutputValidator.Check(layout, expectation, _options.VerifyChecksumsOnSkip);
             bool skipped = check.IsComplete;
+            GeneResult result;
             if (skipped)
             {
-                results.Add(check.Result!);
+                result = check.Result!;
                 skippedGenes++;
             }
             else
             {
                 long geneStart = _time.GetTimestamp();
-                GeneResult result;
+                int doneInGene = 0;
+                Action<int>? onBatch = batchProgress is null
+                    ? null
+                    : n => batchProgress(new MutagenesisBatchProgress(gene.Id, doneInGene += n, expected));
                 try
                 {
                     result = pipeline.Run(
                         new GeneMutagenesisInput(gene.Id, gene.Chrom, gene.Strand, gene.Tss, region, area.Start0, _options.Radius),
-                        cancellationToken: cancellationToken);
+                        onBatch, cancellationToken);
                 }
                 catch (Exception e) when (e is not (InputException or OperationCanceledException))
                 {
@@ -119,25 +132,28 @@ public sealed class MutagenesisRunner
                 computeTime += _time.GetElapsedTime(geneStart);
                 mutationsComputed += result.Mutations;
                 computed++;
-                results.Add(result);
             }
+            done++;
+            mutationsTotal += result.Mutations;
+            strongRows += result.StrongRows;
+            skippedPositions += result.SkippedPositions;
 
             if (progress is not null)
             {
                 double rate = computeTime > TimeSpan.Zero ? mutationsComputed / computeTime.TotalSeconds : 0;
-                int remaining = genes.Count - results.Count;
+                int remaining = genes.Count - done;
                 TimeSpan? eta = rate > 0 ? TimeSpan.FromSeconds(remaining * (double)perGene / rate) : remaining == 0 ? TimeSpan.Zero : null;
                 progress(new MutagenesisProgress(
-                    gene.Id, skipped, results.Count, genes.Count, skippedGenes, mutationsComputed, rate, eta,
+                    result, skipped, done, genes.Count, skippedGenes, mutationsComputed, rate, eta,
                     _time.GetElapsedTime(started)));
             }
         }
 
-        GenesTableWriter.Write(layout.Full(MutagenesisLayout.GenesFile), results);
+        // From the summary files, not from memory: the one code path the cluster's final step uses too.
+        GenesTableWriter.Rebuild(layout, genes.Select(g => g.Id));
         return new MutagenesisRunSummary(
-            genes.Count, computed, skippedGenes, mutationsComputed,
-            results.Sum(r => (long)r.Mutations), results.Sum(r => r.StrongRows), results.Sum(r => r.SkippedPositions),
-            _time.GetElapsedTime(started), layout.Full(MutagenesisLayout.GenesFile), results);
+            genes.Count, computed, skippedGenes, mutationsComputed, mutationsTotal, strongRows, skippedPositions,
+            _time.GetElapsedTime(started), layout.Full(MutagenesisLayout.GenesFile));
     }
 
     /// <summary>
