@@ -19,11 +19,10 @@ public sealed class DeltaEngineTests : IDisposable
     public void Naive_engine_matches_the_full_window_definition_computed_independently()
     {
         byte[] region = IsmTestSupport.Chr20Region(RegionLength);
-        // Both contract edges and the middle, three different ALT bases.
+        // Both contract edges (the first and last allowed offsets), different ALT bases.
         PointMutation[] mutations =
         [
             new(1799, Other(region[1799], 0)),
-            new(3517, Other(region[3517], 1)),
             new(RegionLength - 1801, Other(region[RegionLength - 1801], 2)),
         ];
         float[] deltas = Run(new NaiveDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 2 }), region, mutations);
@@ -133,11 +132,31 @@ public sealed class DeltaEngineTests : IDisposable
         }
     }
 
-    private IMutationDeltaEngine Create(string name, int batch) => name switch
+    private IMutationDeltaEngine Create(string name, int batch) =>
+        DeltaEngines.Create(name, _weights, new DeltaEngineOptions { MutationsPerBatch = batch });
+
+    [Fact]
+    public void Engines_are_created_by_their_cli_names()
     {
-        "naive" => new NaiveDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = batch }),
-        _ => new IncrementalDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = batch }),
-    };
+        foreach (string name in DeltaEngines.Names)
+        {
+            using IMutationDeltaEngine engine = DeltaEngines.Create(name.ToUpperInvariant(), _weights);
+            Assert.Equal(name, engine.Name);
+            Assert.Equal(IsmTestSupport.Features, engine.FeatureCount);
+        }
+        Assert.Throws<ArgumentException>(() => DeltaEngines.Create("fast", _weights));
+    }
+
+    [Fact]
+    public void Engines_reject_a_state_dict_with_a_missing_or_misshapen_layer()
+    {
+        var missing = new Dictionary<string, Tensor>(_weights);
+        missing.Remove("model.0.8.bias");
+        Assert.Contains("model.0.8.bias", Assert.Throws<ArgumentException>(() => new IncrementalDeltaEngine(missing)).Message);
+        using Tensor wrongFc1 = TorchSharp.torch.zeros(Hidden, 32 * 105);
+        var misshapen = new Dictionary<string, Tensor>(_weights) { ["model.1.2.1.weight"] = wrongFc1 };
+        Assert.Contains("model.1.2.1", Assert.Throws<ArgumentException>(() => new NaiveDeltaEngine(misshapen)).Message);
+    }
 
     /// <summary>One of the three bases other than <paramref name="refBase"/>, picked by <paramref name="pick"/>.</summary>
     private static byte Other(byte refBase, int pick)

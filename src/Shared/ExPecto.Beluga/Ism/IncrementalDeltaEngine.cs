@@ -40,7 +40,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
         _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.ByColumn);
     }
 
-    public string Name => "incremental";
+    public string Name => DeltaEngines.Incremental;
 
     public int FeatureCount => _network.FeatureCount;
 

@@ -23,7 +23,7 @@ public sealed class NaiveDeltaEngine : IMutationDeltaEngine
         _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.PyTorch);
     }
 
-    public string Name => "naive";
+    public string Name => DeltaEngines.Naive;
 
     public int FeatureCount => _network.FeatureCount;
 
