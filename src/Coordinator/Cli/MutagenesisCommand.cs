@@ -49,7 +49,7 @@ internal static class MutagenesisCommand
             {
                 string eta = p.Eta is TimeSpan e ? $", ETA {e:hh\\:mm\\:ss}" : "";
                 Console.Error.WriteLine($"genes {p.GenesDone}/{p.GenesTotal} ({p.GenesSkipped} already complete), {p.MutationsPerSecond:F0} mutations/s{eta}  [{p.Result.Gene}{(p.Skipped ? " skipped" : "")}]");
-            }, ct);
+            }, null, ct);
             Console.Error.WriteLine($"expecto: {summary.GenesComputed} genes computed, {summary.GenesSkipped} already complete; {summary.MutationsComputed} mutations, " +
                 $"{summary.StrongRows} strong effects (|effect| ≥ {options.StrongThreshold}); {summary.Elapsed.TotalSeconds:F1} s");
             Console.Out.WriteLine(Path.GetFullPath(options.OutputDirectory));

@@ -144,7 +144,7 @@ public sealed class DeltaEngineTests : IDisposable
             Assert.Equal(name, engine.Name);
             Assert.Equal(IsmTestSupport.Features, engine.FeatureCount);
         }
-        Assert.Throws<ArgumentException>(() => DeltaEngines.Create("fast", _weights));
+        Assert.Throws<ExPecto.Core.InputException>(() => DeltaEngines.Create("fast", _weights));
     }
 
     [Fact]
