@@ -16,7 +16,8 @@ RUN --mount=type=cache,target=/root/.nuget/packages \
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
 ENV DOTNET_gcServer=1 \
     DOTNET_EnableDiagnostics=0 \
-    DOTNET_NOLOGO=1
+    DOTNET_NOLOGO=1 \
+    HOME=/tmp
 COPY --from=build /out/worker /app/worker
 COPY --from=build /out/expecto /app/expecto
 RUN printf '#!/bin/sh\nexec /app/worker/expecto-worker "$@"\n' > /usr/local/bin/expecto-worker \

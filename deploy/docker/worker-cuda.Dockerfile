@@ -23,6 +23,7 @@ ENV DOTNET_ROOT=/usr/share/dotnet \
     DOTNET_gcServer=1 \
     DOTNET_EnableDiagnostics=0 \
     DOTNET_NOLOGO=1 \
+    HOME=/tmp \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
 # The .NET + ASP.NET Core runtime from Microsoft's image (same Ubuntu 24.04 base), instead of a package feed.

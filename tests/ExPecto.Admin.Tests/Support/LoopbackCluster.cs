@@ -15,7 +15,7 @@ public sealed class LoopbackCluster : IAsyncDisposable
 {
     public const string Token = "s3cret-admin-token-for-tests";
 
-    private static readonly Config NodeConfig = ConfigurationFactory.ParseString("""
+    public static readonly Config NodeConfig = ConfigurationFactory.ParseString("""
         akka.loglevel = WARNING
         akka.stdout-loglevel = WARNING
         akka.actor.provider = cluster

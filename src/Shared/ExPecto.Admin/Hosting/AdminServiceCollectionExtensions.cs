@@ -26,14 +26,22 @@ public static class AdminServiceCollectionExtensions
             options.Bind(configuration.GetSection(AdminOptions.Section));
         if (configure is not null)
             options.Configure(configure);
+        services.AddSingleton<AdminServerHandle>();
         services.AddHostedService<AdminHostedService>();
         return services;
     }
 }
 
+/// <summary>The running endpoint of a host (resolve it to learn the bound port, e.g. when configured with port 0).</summary>
+public sealed class AdminServerHandle
+{
+    public AdminServer? Server { get; internal set; }
+}
+
 /// <summary>Runs an <see cref="AdminServer"/> for the host's lifetime.</summary>
 internal sealed class AdminHostedService(
     IServiceProvider services,
+    AdminServerHandle handle,
     IOptions<AdminOptions> options,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : IHostedService
@@ -51,6 +59,7 @@ internal sealed class AdminHostedService(
             services.GetServices<IAdminPalette>());
         // Probes answer from the first moment (liveness "starting"); commands wait for the host to have started Akka.
         _server = await AdminServer.StartAsync(ResolveSystem, options.Value, palettes, loggerFactory, cancellationToken);
+        handle.Server = _server;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
