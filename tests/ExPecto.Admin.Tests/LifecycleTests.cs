@@ -15,15 +15,32 @@ public sealed class LifecycleTests
         await using var cluster = await LoopbackCluster.StartAsync(2);
         var (a, b) = (cluster.Nodes[0], cluster.Nodes[1]);
 
-        var leave = await Cli.AdminAsync(b.Endpoint, "cluster", "leave", "--token-file", Cli.TokenFile(LoopbackCluster.Token));
+        var leave = await Cli.AdminAsync(b.Endpoint, "cluster", "leave", "--wait", "20", "--token-file", Cli.TokenFile(LoopbackCluster.Token));
         Assert.Equal(0, leave.ExitCode);
-        Assert.Contains($"{b.Address} is leaving the cluster", leave.Out);
+        Assert.Contains($"{b.Address} has left the cluster", leave.Out);
 
         await LoopbackCluster.WaitUntil(() => Cluster.Get(a.System).State.Members.Count == 1, TimeSpan.FromSeconds(20));
         var show = await Cli.AdminAsync(a.Endpoint, "cluster", "show");
         Assert.Contains("1 member(s)", show.Out);
         Assert.DoesNotContain(b.Address.ToString(), show.Out);
         await b.System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Cluster_leave_without_wait_answers_at_once_and_the_node_goes_not_ready()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await LoopbackCluster.StartAsync(2);
+        var b = cluster.Nodes[1];
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{b.Endpoint}") };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(AdminWire.ReadinessPath, ct)).StatusCode);
+
+        var leave = await Cli.AdminAsync(b.Endpoint, "cluster", "leave", "--token-file", Cli.TokenFile(LoopbackCluster.Token));
+
+        Assert.Equal(0, leave.ExitCode);
+        Assert.Contains($"{b.Address} is leaving the cluster", leave.Out);
+        await LoopbackCluster.WaitUntil(
+            () => http.GetAsync(AdminWire.ReadinessPath, ct).Result.StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20));
     }
 
     [Fact]

@@ -253,6 +253,9 @@ internal sealed class AdminConsoleEndpoint(
     private async Task<bool> AuthorizeAsync(HttpContext context, bool mutating, string what)
     {
         var remote = context.Connection.RemoteIpAddress;
+        // A dual-stack listener reports IPv4 callers as ::ffff:a.b.c.d; judge the IPv4 address.
+        if (remote is { IsIPv4MappedToIPv6: true })
+            remote = remote.MapToIPv4();
         var loopback = remote is not null && IPAddress.IsLoopback(remote);
         if (!mutating && loopback && options.OpenReadOnlyOnLoopback)
             return true;
