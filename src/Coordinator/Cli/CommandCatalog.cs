@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return PredictExpressionCommand.Create();
         yield return MutagenesisCommand.Create();
         yield return VersionCommand.Create();
+        yield return AdminCommand.Create();
     }
 }
