@@ -1,3 +1,4 @@
+using ExPecto.Core.Output;
 using System.Buffers.Binary;
 using System.IO.Compression;
 

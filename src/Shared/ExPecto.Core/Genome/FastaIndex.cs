@@ -1,3 +1,4 @@
+using ExPecto.Core.Output;
 using System.Globalization;
 using System.Text;
 

@@ -1,3 +1,4 @@
+using ExPecto.Core.Output;
 namespace ExPecto.Core.Genome;
 
 /// <summary>One FASTA record: a name (no whitespace) and its bases (ASCII).</summary>

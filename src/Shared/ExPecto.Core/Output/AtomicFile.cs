@@ -14,7 +14,7 @@ public static class AtomicFile
     /// <summary>A fresh temp path beside <paramref name="finalPath"/>: ".&lt;name&gt;.&lt;random&gt;.tmp".</summary>
     public static string TempPathFor(string finalPath)
     {
-        string dir = Path.GetDirectoryName(finalPath) ?? ".";
+        string dir = Path.GetDirectoryName(Path.GetFullPath(finalPath))!;
         Directory.CreateDirectory(dir);
         return Path.Combine(dir, $".{Path.GetFileName(finalPath)}.{Guid.NewGuid():N}{TempSuffix}");
     }
