@@ -8,5 +8,11 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return TrainCommand.Create();
+        yield return EvaluateCommand.Create();
+        yield return ConstraintsCommand.Create();
+        yield return RiskCommand.Create();
+        yield return GwasPrioritizeCommand.Create();
+        yield return ReportCommand.Create();
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using ExPecto.Analysis.Io;
 using ExPecto.Analysis.Statistics;
 using MathNet.Numerics.LinearAlgebra;
@@ -165,6 +167,27 @@ public static class ConstraintAnalysis
         double p0 = NormalCdf((b - mu0) / sigma0) - NormalCdf((a - mu0) / sigma0);
         double pi0 = Math.Min(1.0, (double)n0 / n / p0);
         return new EmpiricalNull(mu0, sigma0, pi0, a, b, n0, n);
+    }
+
+    /// <summary>
+    /// Writes <c>null.tsv</c> (tissue, mu0, sigma0, pi0, lower, upper, central, genes, positive, negative) and
+    /// <c>calls.tsv</c> (gene, tissue, directionality, local_fdr, p_positive, p_negative, call) into <paramref name="dir"/>.
+    /// </summary>
+    public static async Task WriteTsvAsync(string dir, IReadOnlyList<TissueConstraints> results)
+    {
+        var nulls = new StringBuilder("tissue\tmu0\tsigma0\tpi0\tlower\tupper\tcentral\tgenes\tpositive\tnegative\n");
+        var calls = new StringBuilder("gene\ttissue\tdirectionality\tlocal_fdr\tp_positive\tp_negative\tcall\n");
+        foreach (var r in results)
+        {
+            var n = r.Null;
+            nulls.Append(CultureInfo.InvariantCulture,
+                $"{r.Tissue}\t{n.Mu0:R}\t{n.Sigma0:R}\t{n.Pi0:R}\t{n.Lower:R}\t{n.Upper:R}\t{n.CentralCount}\t{n.Count}\t{r.Genes.Count(g => g.Call == ConstraintCall.Positive)}\t{r.Genes.Count(g => g.Call == ConstraintCall.Negative)}\n");
+            foreach (var g in r.Genes)
+                calls.Append(CultureInfo.InvariantCulture,
+                    $"{g.Gene}\t{g.Tissue}\t{g.Directionality:R}\t{g.LocalFdr:R}\t{g.PPositive:R}\t{g.PNegative:R}\t{g.Call.ToString().ToLowerInvariant()}\n");
+        }
+        await AtomicFile.WriteAllTextAsync(Path.Combine(dir, "null.tsv"), nulls.ToString());
+        await AtomicFile.WriteAllTextAsync(Path.Combine(dir, "calls.tsv"), calls.ToString());
     }
 
     internal static double NormalPdf(double x, double mu, double sigma)

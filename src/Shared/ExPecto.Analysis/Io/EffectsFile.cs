@@ -90,6 +90,16 @@ public static class EffectsFile
         });
     }
 
+    /// <summary>One effects Parquet, or every <c>*.parquet</c> below a folder (sorted by path).</summary>
+    public static async Task<IReadOnlyList<GeneEffects>> ReadManyAsync(string fileOrDir, CancellationToken ct = default)
+    {
+        if (File.Exists(fileOrDir)) return [await ReadAsync(fileOrDir, ct)];
+        if (!Directory.Exists(fileOrDir)) throw new FileNotFoundException($"no effects file or folder '{fileOrDir}'");
+        var result = new List<GeneEffects>();
+        foreach (var f in FindAll(fileOrDir)) result.Add(await ReadAsync(f, ct));
+        return result;
+    }
+
     /// <summary>Every <c>*.parquet</c> under <c>effects/chrom=*/</c> of a run folder, sorted by path.</summary>
     public static IReadOnlyList<string> FindAll(string effectsDir) =>
         Directory.Exists(effectsDir)

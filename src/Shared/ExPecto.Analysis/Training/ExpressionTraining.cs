@@ -170,6 +170,15 @@ public static class ExpressionModelTraining
         return new TissueTrainingResult(tissue, model, trainIdx.Count, testIdx.Count, rho, test.RowNames, predicted, observed);
     }
 
+    /// <summary>Writes the holdout summary: tissue, model file, train_genes, holdout_genes, holdout_spearman.</summary>
+    public static Task WriteSummaryTsvAsync(string path, IEnumerable<(TissueTrainingResult Result, string ModelFile)> rows)
+    {
+        var sb = new System.Text.StringBuilder("tissue\tmodel\ttrain_genes\tholdout_genes\tholdout_spearman\n");
+        foreach (var (r, file) in rows)
+            sb.Append(CultureInfo.InvariantCulture, $"{r.Tissue}\t{file}\t{r.TrainRows}\t{r.HoldoutRows}\t{r.HoldoutSpearman:R}\n");
+        return AtomicFile.WriteAllTextAsync(path, sb.ToString());
+    }
+
     /// <summary>A file-name-safe form of a tissue name ("Liver | GTEx" → "Liver_GTEx").</summary>
     public static string SafeName(string tissue)
     {
