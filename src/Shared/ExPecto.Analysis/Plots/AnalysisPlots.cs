@@ -25,6 +25,7 @@ public static class AnalysisPlots
     {
         var values = effects.Tissue(tissue);
         int lo = effects.Dist.Min(), hi = effects.Dist.Max();
+        if (hi == lo) hi = lo + 1; // a one-position map still needs two columns for the extent
         int width = hi - lo + 1;
         var grid = new double[4, width];
         for (int r = 0; r < 4; r++) for (int c = 0; c < width; c++) grid[r, c] = double.NaN;
@@ -41,7 +42,8 @@ public static class AnalysisPlots
         hm.Colormap = new ScottPlot.Colormaps.Balance();
         hm.ManualRange = new ScottPlot.Range(-maxAbs, maxAbs);
         hm.NaNCellColor = Colors.White;
-        hm.Extent = new CoordinateRect(lo - 0.5, hi + 0.5, -0.5, 3.5);
+        // With centred cells ScottPlot's extent runs from the first to the last cell centre.
+        hm.Extent = new CoordinateRect(lo, hi, 0, 3);
         plot.Add.ColorBar(hm);
         plot.Axes.Left.SetTicks([0, 1, 2, 3], s_bases);
         string gene = effects.Count > 0 ? effects.Gene[0] : "";
