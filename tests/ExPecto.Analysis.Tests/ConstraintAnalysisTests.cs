@@ -57,6 +57,8 @@ public class ConstraintAnalysisTests
             if (got == truth[i]) ours++;
         }
         double accOurs = (double)ours / z.Length, accBayes = (double)bayes / z.Length;
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"mu0 {(result.Null.Mu0 - shift) / scale:F4} sigma0 {result.Null.Sigma0 / scale:F4} pi0 {result.Null.Pi0:F4} accuracy {accOurs:F4} Bayes {accBayes:F4}");
         Assert.True(accBayes > 0.95, $"sanity: Bayes accuracy {accBayes}");
         Assert.True(accOurs > accBayes - 0.01, $"accuracy {accOurs:F4} vs Bayes-optimal {accBayes:F4}");
 
@@ -113,5 +115,13 @@ public class ConstraintAnalysisTests
         Assert.InRange(results[1].Null.Sigma0, 8.5, 11.5);
         Assert.InRange(results[1].Null.Mu0, 2, 4);
         Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void A_tissue_without_spread_is_bad_input_naming_the_tissue()
+    {
+        var rows = Enumerable.Range(0, 100).Select(i => new GeneVariationPotential($"G{i}", "Flat", 0, 0, 6003, 0)).ToList();
+        var e = Assert.Throws<ExPecto.Core.InputException>(() => ConstraintAnalysis.Analyze(rows));
+        Assert.Contains("Flat", e.Message);
     }
 }

@@ -78,7 +78,14 @@ public static class ConstraintAnalysis
         foreach (var group in genes.GroupBy(g => g.Tissue))
         {
             var rows = group.Where(g => double.IsFinite(g.Directionality)).ToArray();
-            result.Add(AnalyzeTissue(group.Key, rows.Select(r => r.Gene).ToArray(), rows.Select(r => r.Directionality).ToArray(), options));
+            try
+            {
+                result.Add(AnalyzeTissue(group.Key, rows.Select(r => r.Gene).ToArray(), rows.Select(r => r.Directionality).ToArray(), options));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ExPecto.Core.InputException($"tissue '{group.Key}' ({rows.Length} genes with a finite directionality): {e.Message}");
+            }
         }
         return result;
     }
