@@ -21,9 +21,10 @@ internal static class TrainCommand
         var eta = new Option<float>("--eta") { Description = "Learning rate", DefaultValueFactory = _ => 0.01f };
         var baseScore = new Option<float>("--base-score") { Description = "Base score", DefaultValueFactory = _ => 2f };
         var rounds = new Option<int>("--rounds") { Description = "Boosting rounds", DefaultValueFactory = _ => 100 };
+        var parallel = new Option<int>("--parallel") { Description = "Tissues trained at once", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("train", "Train ExPecto expression models (gblinear) per tissue with a whole-chromosome holdout");
-        foreach (var o in new Option[] { features, expression, annotation, output, tissues, idColumn, pseudocount, holdout, lambda, alpha, eta, baseScore, rounds })
+        foreach (var o in new Option[] { features, expression, annotation, output, tissues, idColumn, pseudocount, holdout, lambda, alpha, eta, baseScore, rounds, parallel })
             command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
@@ -42,15 +43,17 @@ internal static class TrainCommand
             };
             var selected = parse.GetValue(tissues) is { Length: > 0 } t ? t : expr.Tissues.ToArray();
             string outDir = Path.Combine(parse.GetValue(output)!.FullName, "training");
-            var rows = new List<(TissueTrainingResult, string)>();
-            foreach (var tissue in selected)
+            // Tissues are independent fits: run them side by side; each result is deterministic on its own.
+            var results = new (TissueTrainingResult, string)[selected.Length];
+            await Parallel.ForAsync(0, selected.Length, new ParallelOptions { MaxDegreeOfParallelism = parse.GetValue(parallel), CancellationToken = ct }, async (k, token) =>
             {
-                var result = ExpressionModelTraining.TrainTissue(x, anno, expr, tissue, options, ct);
-                string file = Path.Combine("models", ExpressionModelTraining.SafeName(tissue) + ".json");
+                var result = ExpressionModelTraining.TrainTissue(x, anno, expr, selected[k], options, token);
+                string file = Path.Combine("models", ExpressionModelTraining.SafeName(selected[k]) + ".json");
                 await result.Model.SaveXgboostJsonAsync(Path.Combine(outDir, file));
-                rows.Add((result, file));
-                Console.WriteLine($"{tissue}\ttrain {result.TrainRows}\tholdout {result.HoldoutRows}\tSpearman {result.HoldoutSpearman:F4}");
-            }
+                results[k] = (result, file);
+                Console.WriteLine($"{selected[k]}\ttrain {result.TrainRows}\tholdout {result.HoldoutRows}\tSpearman {result.HoldoutSpearman:F4}");
+            });
+            var rows = results;
             await ExpressionModelTraining.WriteSummaryTsvAsync(Path.Combine(outDir, "summary.tsv"), rows);
             return 0;
         });
