@@ -12,5 +12,11 @@ internal static class CommandCatalog
         yield return MutagenesisCommand.Create();
         yield return VersionCommand.Create();
         yield return AdminCommand.Create();
+        yield return TrainCommand.Create();
+        yield return EvaluateCommand.Create();
+        yield return ConstraintsCommand.Create();
+        yield return RiskCommand.Create();
+        yield return GwasPrioritizeCommand.Create();
+        yield return ReportCommand.Create();
     }
 }

@@ -19,7 +19,7 @@ internal static class Demo
     public static readonly string[] Tissues = ["DEMO Liver (not biological)", "DEMO Brain (not biological)", "DEMO Whole Blood (not biological)", "DEMO K562 (not biological)"];
 
     public const ulong Seed = 20180716; // Zhou et al. 2018, published online 16 July 2018
-    public const double WeightScale = 0.05;
+    public const double WeightScale = 15;
 
     /// <summary>The demo folder: $EXPECTO_DEMO_DIR, else demo/ beside the current directory or above the executable.</summary>
     public static string Directory()
