@@ -28,7 +28,10 @@ public sealed class BelugaNet : Module<Tensor, Tensor>
 
     public BelugaShape Shape { get; }
 
-    public BelugaNet(BelugaShape shape) : base(nameof(BelugaNet))
+    /// <summary>A network of <paramref name="shape"/> with PyTorch's default random initialisation.</summary>
+    public BelugaNet(BelugaShape shape) : this(shape, initialise: true) { }
+
+    private BelugaNet(BelugaShape shape, bool initialise) : base(nameof(BelugaNet))
     {
         Shape = shape;
         var c = shape.ConvChannels;
@@ -53,9 +56,9 @@ public sealed class BelugaNet : Module<Tensor, Tensor>
         _head = Sequential(
             ("0", Dropout(0.5)),
             ("1", Flatten()),
-            ("2", Sequential(("0", Identity()), ("1", Linear(shape.FlattenWidth, shape.Hidden)))),
+            ("2", Sequential(("0", Identity()), ("1", Dense(shape.FlattenWidth, shape.Hidden, initialise)))),
             ("3", ReLU()),
-            ("4", Sequential(("0", Identity()), ("1", Linear(shape.Hidden, shape.Outputs)))));
+            ("4", Sequential(("0", Identity()), ("1", Dense(shape.Hidden, shape.Outputs, initialise)))));
         _model = Sequential(("0", _trunk), ("1", _head), ("2", Sigmoid()));
         register_module("model", _model);
         eval();
@@ -65,10 +68,15 @@ public sealed class BelugaNet : Module<Tensor, Tensor>
     /// <exception cref="ExPecto.Core.InputException">Keys or shapes do not fit Beluga (names key, expected, found).</exception>
     public static BelugaNet FromStateDict(IReadOnlyDictionary<string, TensorData> stateDict, string? source = null)
     {
-        var net = new BelugaNet(BelugaShape.FromStateDict(stateDict, source));
+        var net = new BelugaNet(BelugaShape.FromStateDict(stateDict, source), initialise: false);
         net.Load(stateDict, source);
         return net;
     }
+
+    // Full-size fc1 holds 136 M weights; libtorch's default init of it takes seconds, wasted when a file follows.
+    private static Linear Dense(long inFeatures, long outFeatures, bool initialise) => initialise
+        ? Linear(inFeatures, outFeatures)
+        : Linear(new Parameter(torch.empty(outFeatures, inFeatures)), new Parameter(torch.empty(outFeatures)));
 
     /// <summary>[B, 4, 1, 2000] one-hot → [B, outputs] sigmoid probabilities.</summary>
     public override Tensor forward(Tensor input) => _model.forward(input);
@@ -92,8 +100,11 @@ public sealed class BelugaNet : Module<Tensor, Tensor>
         foreach (var (key, parameter) in parameters)
         {
             var data = stateDict[key];
-            using var cpu = torch.tensor(data.Data, data.Shape, dtype: ScalarType.Float32);
-            parameter.copy_(cpu);
+            if (data.Data.Length == 0) continue;
+            // frombuffer shares the managed array (no 500 MB clone of fc1); copy_ moves it to wherever the parameter is.
+            using var flat = torch.frombuffer(data.Data, ScalarType.Float32);
+            using var shaped = flat.view(data.Shape);
+            parameter.copy_(shaped);
         }
     }
 

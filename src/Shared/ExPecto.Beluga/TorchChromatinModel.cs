@@ -96,7 +96,7 @@ public sealed class TorchChromatinModel : IChromatinModel
             var input = torch.tensor(oneHot, [oneHot.Length / stride, OneHot.Channels, 1, length])[..n];
             var mean = PredictOneHot(input);
             var result = mean.cpu();
-            result.data<float>().CopyTo(output.Slice(start * features, n * features));
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(result.contiguous().bytes).CopyTo(output.Slice(start * features, n * features));
         }
     }
 
