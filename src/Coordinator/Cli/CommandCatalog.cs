@@ -7,6 +7,10 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return PredictVariantsCommand.Create();
+        yield return PredictExpressionCommand.Create();
+        yield return MutagenesisCommand.Create();
         yield return VersionCommand.Create();
+        yield return AdminCommand.Create();
     }
 }
