@@ -28,7 +28,10 @@ public sealed class BelugaNet : Module<Tensor, Tensor>
 
     public BelugaShape Shape { get; }
 
-    public BelugaNet(BelugaShape shape) : base(nameof(BelugaNet))
+    /// <summary>A network of <paramref name="shape"/> with PyTorch's default random initialisation.</summary>
+    public BelugaNet(BelugaShape shape) : this(shape, initialise: true) { }
+
+    private BelugaNet(BelugaShape shape, bool initialise) : base(nameof(BelugaNet))
     {
         Shape = shape;
         var c = shape.ConvChannels;
@@ -53,9 +56,9 @@ public sealed class BelugaNet : Module<Tensor, Tensor>
         _head = Sequential(
             ("0", Dropout(0.5)),
             ("1", Flatten()),
-            ("2", Sequential(("0", Identity()), ("1", Linear(shape.FlattenWidth, shape.Hidden)))),
+            ("2", Sequential(("0", Identity()), ("1", Dense(shape.FlattenWidth, shape.Hidden, initialise)))),
             ("3", ReLU()),
-            ("4", Sequential(("0", Identity()), ("1", Linear(shape.Hidden, shape.Outputs)))));
+            ("4", Sequential(("0", Identity()), ("1", Dense(shape.Hidden, shape.Outputs, initialise)))));
         _model = Sequential(("0", _trunk), ("1", _head), ("2", Sigmoid()));
         register_module("model", _model);
         eval();
@@ -65,9 +68,56 @@ public sealed class BelugaNet : Module<Tensor, Tensor>
     /// <exception cref="ExPecto.Core.InputException">Keys or shapes do not fit Beluga (names key, expected, found).</exception>
     public static BelugaNet FromStateDict(IReadOnlyDictionary<string, TensorData> stateDict, string? source = null)
     {
-        var net = new BelugaNet(BelugaShape.FromStateDict(stateDict, source));
+        var net = new BelugaNet(BelugaShape.FromStateDict(stateDict, source), initialise: false);
         net.Load(stateDict, source);
         return net;
+    }
+
+    // Full-size fc1 holds 136 M weights; libtorch's default init of it takes seconds, wasted when a file follows.
+    private static Linear Dense(long inFeatures, long outFeatures, bool initialise) => initialise
+        ? Linear(inFeatures, outFeatures)
+        : Linear(new Parameter(torch.empty(outFeatures, inFeatures)), new Parameter(torch.empty(outFeatures)));
+
+    /// <summary>
+    /// Like <see cref="FromStateDict"/>, but on CPU the parameters use the state dict's arrays as their memory
+    /// (pinned, no copy): loading full Beluga then needs ~0.6 GB instead of ~1.2 GB. The arrays must not be used
+    /// elsewhere afterwards; for the caller that read the file itself and keeps nothing else.
+    /// </summary>
+    internal static BelugaNet FromStateDictSharingMemory(IReadOnlyDictionary<string, TensorData> stateDict, string? source = null)
+    {
+        var net = new BelugaNet(BelugaShape.FromStateDict(stateDict, source), initialise: false);
+        net.Adopt(stateDict);
+        return net;
+    }
+
+    private void Adopt(IReadOnlyDictionary<string, TensorData> stateDict)
+    {
+        var modules = new Dictionary<string, nn.Module>();
+        foreach (var (name, module) in named_modules()) modules[name] = module;
+        foreach (string prefix in BelugaShape.ConvKeys.Append(BelugaShape.Fc1Key).Append(BelugaShape.Fc2Key))
+        {
+            var weight = Shared(stateDict[prefix + ".weight"]);
+            var bias = Shared(stateDict[prefix + ".bias"]);
+            switch (modules[prefix])
+            {
+                case Conv2d conv:
+                    conv.weight = weight;
+                    conv.bias = bias;
+                    break;
+                case Linear linear:
+                    linear.weight = weight;
+                    linear.bias = bias;
+                    break;
+                default:
+                    throw new InvalidOperationException($"module {prefix} is a {modules[prefix].GetType().Name}");
+            }
+        }
+    }
+
+    private static Parameter Shared(TensorData t)
+    {
+        using var flat = torch.frombuffer(t.Data, ScalarType.Float32);
+        return new Parameter(flat.view(t.Shape)); // the Parameter takes the view's handle
     }
 
     /// <summary>[B, 4, 1, 2000] one-hot → [B, outputs] sigmoid probabilities.</summary>
@@ -92,8 +142,11 @@ public sealed class BelugaNet : Module<Tensor, Tensor>
         foreach (var (key, parameter) in parameters)
         {
             var data = stateDict[key];
-            using var cpu = torch.tensor(data.Data, data.Shape, dtype: ScalarType.Float32);
-            parameter.copy_(cpu);
+            if (data.Data.Length == 0) continue;
+            // frombuffer shares the managed array (no 500 MB clone of fc1); copy_ moves it to wherever the parameter is.
+            using var flat = torch.frombuffer(data.Data, ScalarType.Float32);
+            using var shaped = flat.view(data.Shape);
+            parameter.copy_(shaped);
         }
     }
 

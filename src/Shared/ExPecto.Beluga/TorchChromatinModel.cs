@@ -36,8 +36,11 @@ public sealed class TorchChromatinModel : IChromatinModel
     /// <exception cref="InputException">Unreadable file, not Beluga's keys, a shape that does not fit, or a bad device.</exception>
     public static TorchChromatinModel Load(string weightsPath, TorchChromatinOptions? options = null)
     {
+        options ??= new TorchChromatinOptions();
+        TorchDevices.Parse(options.Device); // fail on a bad device before reading a large file
         var stateDict = PyTorchStateDictReader.Read(weightsPath);
-        return FromStateDict(stateDict, options, weightsPath);
+        // The arrays were read for this model alone, so the parameters may live in them.
+        return new TorchChromatinModel(BelugaNet.FromStateDictSharingMemory(stateDict, weightsPath), options);
     }
 
     /// <summary>Builds the network for a state dict already in memory.</summary>
@@ -96,7 +99,7 @@ public sealed class TorchChromatinModel : IChromatinModel
             var input = torch.tensor(oneHot, [oneHot.Length / stride, OneHot.Channels, 1, length])[..n];
             var mean = PredictOneHot(input);
             var result = mean.cpu();
-            result.data<float>().CopyTo(output.Slice(start * features, n * features));
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(result.contiguous().bytes).CopyTo(output.Slice(start * features, n * features));
         }
     }
 

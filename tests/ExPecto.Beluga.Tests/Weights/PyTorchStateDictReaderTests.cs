@@ -5,8 +5,12 @@ using ExPecto.Core;
 
 namespace ExPecto.Beluga.Tests.Weights;
 
-public class PyTorchStateDictReaderTests
+public sealed class PyTorchStateDictReaderTests : IDisposable
 {
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     [Fact]
     public void Zip_and_legacy_files_of_the_same_weights_read_identically()
     {
@@ -123,11 +127,9 @@ public class PyTorchStateDictReaderTests
         Assert.Contains("empty", e.Message);
     }
 
-    internal static string TempCopy(string source, Func<byte[], byte[]> change)
+    private string TempCopy(string source, Func<byte[], byte[]> change)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "expecto-beluga-tests");
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, Guid.NewGuid().ToString("N") + Path.GetExtension(source));
+        string path = _temp.File(Guid.NewGuid().ToString("N") + Path.GetExtension(source));
         File.WriteAllBytes(path, change(File.ReadAllBytes(source)));
         return path;
     }

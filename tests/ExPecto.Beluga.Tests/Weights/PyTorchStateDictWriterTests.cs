@@ -5,8 +5,12 @@ using ExPecto.Testing;
 
 namespace ExPecto.Beluga.Tests.Weights;
 
-public class PyTorchStateDictWriterTests
+public sealed class PyTorchStateDictWriterTests : IDisposable
 {
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     private static string WrittenByCSharp => TestPaths.Fixture("beluga/written_by_csharp.pth");
     private static string TorchLoadResult => TestPaths.Fixture("beluga/written_by_csharp.torch_load.json");
 
@@ -73,10 +77,5 @@ public class PyTorchStateDictWriterTests
         Assert.InRange(r.GetProperty("max_abs_diff_outputs").GetDouble(), 0, 1e-6);
     }
 
-    private static string Temp(string name)
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "expecto-beluga-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, name);
-    }
+    private string Temp(string name) => _temp.File(name);
 }

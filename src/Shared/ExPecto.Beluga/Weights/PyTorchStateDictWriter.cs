@@ -36,7 +36,7 @@ public static class PyTorchStateDictWriter
                     zip.Add($"{ArchiveName}/data/{i}", MemoryMarshal.AsBytes(tensors[i].Value.Data.AsSpan()));
                 zip.Add(ArchiveName + "/version", "3\n"u8);
                 zip.Finish();
-                stream.Flush(flushToDisk: true);
+                stream.Flush();
             }
             File.Move(tmp, full, overwrite: true);
         }

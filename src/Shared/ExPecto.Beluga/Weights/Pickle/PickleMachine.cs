@@ -61,11 +61,17 @@ internal class PickleMachine
                 case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadExact(2))); break; // BININT2
                 case 0x8a: Push(ReadLong(ReadByte())); break; // LONG1
                 case 0x8b: Push(ReadLong(ReadCount32())); break; // LONG4
-                case (byte)'I': Push(ParseTextInt(ReadLine())); break; // INT (protocol 0)
+                case (byte)'I': // INT (protocol 0 and 1 spell False/True as INT 00/01)
+                    {
+                        string text = ReadLine();
+                        Push(text switch { "00" => false, "01" => true, _ => ParseTextInt(text) });
+                        break;
+                    }
                 case (byte)'L': Push(ParseTextLong(ReadLine())); break; // LONG (protocol 0)
                 case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(ReadExact(8))); break; // BINFLOAT
                 case (byte)'F': Push(double.Parse(ReadLine(), System.Globalization.CultureInfo.InvariantCulture)); break; // FLOAT
 
+                case (byte)'V': Push(DecodeRawUnicodeEscape(ReadLine())); break; // UNICODE (protocol 0)
                 case (byte)'X': Push(ReadUtf8(ReadCount32())); break; // BINUNICODE
                 case 0x8c: Push(ReadUtf8(ReadByte())); break; // SHORT_BINUNICODE
                 case 0x8d: Push(ReadUtf8(ReadCount64())); break; // BINUNICODE8
@@ -171,6 +177,10 @@ internal class PickleMachine
         { Module: "builtins" or "__builtin__", Name: "dict" } => ToDict(args),
         { Module: "builtins" or "__builtin__", Name: "set" or "frozenset" or "list" } =>
             args.Count == 0 ? new List<object?>() : AsList(args[0], func.FullName),
+        // Protocols 0–2 pickle Python 3 bytes as _codecs.encode(text, 'latin1').
+        { Module: "_codecs", Name: "encode" } when args.Count == 2 && args[0] is string text && args[1] is "latin1" or "latin-1" =>
+            System.Text.Encoding.Latin1.GetBytes(text),
+        { Module: "builtins" or "__builtin__", Name: "bytes" } when args.Count == 0 => Array.Empty<byte>(),
         _ => new PyObject(func, args),
     };
 
@@ -312,6 +322,27 @@ internal class PickleMachine
         }
     }
 
+    // Protocol 0 text: latin-1 bytes with \uXXXX and \UXXXXXXXX escapes (raw-unicode-escape).
+    private static string DecodeRawUnicodeEscape(string line)
+    {
+        var sb = new StringBuilder(line.Length);
+        for (int i = 0; i < line.Length; i++)
+        {
+            int digits = line[i] == '\\' && i + 1 < line.Length ? line[i + 1] switch { 'u' => 4, 'U' => 8, _ => 0 } : 0;
+            if (digits > 0 && i + 2 + digits <= line.Length &&
+                int.TryParse(line.AsSpan(i + 2, digits), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out int code))
+            {
+                sb.Append(char.ConvertFromUtf32(code));
+                i += 1 + digits;
+            }
+            else
+            {
+                sb.Append(line[i]);
+            }
+        }
+        return sb.ToString();
+    }
+
     private object ReadLong(int count)
     {
         if (count == 0) return 0L;
@@ -320,13 +351,9 @@ internal class PickleMachine
         return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
     }
 
-    private static long ParseTextInt(string text) => text switch
-    {
-        "00" => 0, // protocol 0 spells False/True as INT 00/01
-        "01" => 1,
-        _ => long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long v)
-            ? v : throw new PickleException($"bad INT argument '{text}'"),
-    };
+    private static long ParseTextInt(string text) =>
+        long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long v)
+            ? v : throw new PickleException($"bad INT argument '{text}'");
 
     private static object ParseTextLong(string text)
     {
