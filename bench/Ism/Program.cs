@@ -345,7 +345,7 @@ internal static class Table
     private static readonly string[] Header =
         ["shape", "engine", "setup s", "first pass s", "mutations", "steady s", "steady CPU s", "mut/s", "windows/s", "peak RSS MiB", "vs naive", "vs reference"];
 
-    internal static string F(double x) => x >= 100 ? x.ToString("F0") : x >= 1 ? x.ToString("F2") : x.ToString("G3");
+    internal static string F(double x) => x >= 100 ? x.ToString("F0") : x >= 1 ? x.ToString("F2") : x >= 0.01 ? x.ToString("G3") : x.ToString("0.000");
 
     public static string[] Row(string shape, string engine, double setup, double? first, int count, double steady, double? steadyCpu, double rate,
         double? windowRate, double peakRss, string vsNaive, string vsReference, double? peakGpu = null) =>

@@ -48,6 +48,11 @@ stray="$(ls "$dir" | grep -E '^lib(torch|c10)' || true)"
 echo "shim needs: $(ldd "$dir/libLibTorchSharp.so" | grep -E 'torch|c10|not found' | xargs)"
 chmod +x "$dir/expecto-bench-ism" 2>/dev/null || true
 
+# GPU memory of the whole run (TorchSharp has no max_memory_allocated; the PyTorch rows report their own peak).
+smi_log="$(mktemp)"
+nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 500 >"$smi_log" 2>/dev/null &
+smi_pid=$!
+
 echo "== bench"
 cmd=("$dir/expecto-bench-ism" --device "$device" --threads "${THREADS:-4}" --scale "${SCALE:-8}"
      --python "$(command -v "$py")" --reference-script "$dir/expecto_reference_ism.py" "${@:-all}")
@@ -58,5 +63,7 @@ else
     timeout "${BENCH_TIMEOUT:-480}" "${cmd[@]}" 2>&1
 fi
 rc=${PIPESTATUS[0]}
+kill "$smi_pid" 2>/dev/null
+echo "peak GPU memory used during the run (nvidia-smi, all processes): $(sort -n "$smi_log" | tail -1) MiB"
 echo "bench exit code: $rc"
 exit "$rc"
