@@ -85,6 +85,18 @@ def predict(model, enc, batch, device="cpu"):
     return np.vstack(preds)
 
 
+def peak_rss_mib():
+    """This process's peak RSS. Not ru_maxrss: Linux folds the pre-exec image (the forking parent's peak) into it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--weights", required=True)
@@ -181,8 +193,7 @@ def main():
                       "mutations_per_s": len(muts) / seconds if seconds > 0 else None,
                       "windows": len(muts) * 36, "threads": a.threads, "torch": torch.__version__,
                       "setup_seconds": setup, "cpu_seconds": cpu_seconds, "device": a.device,
-                      # ru_maxrss is in KiB on Linux.
-                      "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+                      "max_rss_mib": peak_rss_mib(),
                       "max_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if a.device.startswith("cuda") else None}))
 
 
