@@ -68,7 +68,7 @@ internal sealed record ShapeResult(string Shape, List<string[]> Rows, Measuremen
             double cpuRatio = Naive.CpuRate / r.CpuRate;
             Console.WriteLine($"  target naive TorchSharp ≥ 1× PyTorch reference (mut/s, equal threads): wall {ratio:F2}× → {(ratio >= 1 ? "met" : "NOT met")}" +
                               $" (per network window: {Naive.WindowRate / r.WindowRate:F2}×); per CPU-s {cpuRatio:F2}× → {(cpuRatio >= 1 ? "met" : "NOT met")}" +
-                              $" (per window: {cpuRatio * 36 / 18:F2}×)");
+                              $" (per window: {cpuRatio * 18 / 36:F2}×)");
         }
         else
         {
