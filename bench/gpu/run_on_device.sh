@@ -45,7 +45,7 @@ ls "$torch_lib"/libtorch_cuda.so >/dev/null 2>&1 || echo "WARNING: no libtorch_c
 export LD_LIBRARY_PATH="${torch_lib}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 stray="$(ls "$dir" | grep -E '^lib(torch|c10)' || true)"
 [[ -z "$stray" ]] || { echo "removing bundled libtorch from $dir: $stray"; (cd "$dir" && rm -f $stray); }
-echo "shim needs: $(ldd "$dir/libLibTorchSharp.so" | grep -E 'torch|c10|not found' | xargs)"
+echo "shim needs: $(ldd "$dir/libLibTorchSharp.so" 2>&1 | grep -E 'torch|c10|not found' | sed 's/^[[:space:]]*//' | tr '\n' ';')"
 chmod +x "$dir/expecto-bench-ism" 2>/dev/null || true
 
 # GPU memory of the whole run (TorchSharp has no max_memory_allocated; the PyTorch rows report their own peak).
