@@ -1,53 +1,141 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using ExPecto.Beluga.Ism;
+using ExPecto.Beluga.Weights;
 using ExPecto.Core.Chromatin;
 using ExPecto.Core.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N]
+// Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N] [--python PATH] [--reference-script PATH]
+//                          [--no-reference] [--scale X]
+// One run prints one table: naive and incremental TorchSharp engines and ExPecto's reference approach in PyTorch
+// (bench/reference/expecto_reference_ism.py as a child process on the same weights, region, mutations and threads).
 // On a shared, oversubscribed machine --threads 1 gives steadier numbers (libtorch's thread barriers stall otherwise).
 // Steady-state mutations/s: each engine first computes a set of mutations once (session setup and REF windows),
 // then the same set again with every REF window cached, which is what one more mutation costs in a saturation run.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string which = args.FirstOrDefault(a => a is "reduced" or "full" or "all") ?? "all";
-string device = "cpu";
-int deviceArg = Array.IndexOf(args, "--device");
-if (deviceArg >= 0 && deviceArg + 1 < args.Length) device = args[deviceArg + 1];
-int threadsArg = Array.IndexOf(args, "--threads");
-if (threadsArg >= 0 && threadsArg + 1 < args.Length) torch.set_num_threads(int.Parse(args[threadsArg + 1]));
+string device = Option("--device") ?? "cpu";
+if (Option("--threads") is { } threadsText) torch.set_num_threads(int.Parse(threadsText, CultureInfo.InvariantCulture));
+double scale = double.Parse(Option("--scale") ?? "1", CultureInfo.InvariantCulture);
+var reference = new ReferenceRunner(
+    Option("--python") ?? Environment.GetEnvironmentVariable("EXPECTO_BENCH_PYTHON") ?? "/usr/bin/python3",
+    Option("--reference-script") ?? ReferenceRunner.FindScript(),
+    enabled: !args.Contains("--no-reference"),
+    device,
+    torch.get_num_threads());
 
-Console.WriteLine($"torch threads: {torch.get_num_threads()}, device: {device}, {DateTime.UtcNow:u}");
-var rows = new List<string[]>();
+Console.WriteLine($"date: {DateTime.UtcNow:u}");
+Console.WriteLine($"machine: {Machine.CpuModel()}, {Environment.ProcessorCount} logical CPUs; load average at start: {Machine.LoadAverage()}");
+Console.WriteLine($"torch threads: {torch.get_num_threads()} (C# and the PyTorch child), device: {device}, TorchSharp libtorch: {torch.__version__}");
+Console.WriteLine(reference.Describe());
+
+var results = new List<ShapeResult>();
 if (which is "reduced" or "all")
-    rows.AddRange(Bench.Run("reduced 16/16/24/24/32/32, H 64", [16, 16, 24, 24, 32, 32], 64, device, naiveMutations: 12, incrementalMutations: 96));
+    results.Add(Bench.Run("reduced 16/16/24/24/32/32, H 64", [16, 16, 24, 24, 32, 32], 64, device, reference,
+        naiveMutations: Scaled(12), incrementalMutations: Scaled(96), referenceMutations: Scaled(12)));
 if (which is "full" or "all")
-    rows.AddRange(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, naiveMutations: 2, incrementalMutations: 24));
+    results.Add(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, reference,
+        naiveMutations: Scaled(2), incrementalMutations: Scaled(24), referenceMutations: Scaled(2)));
 
 Console.WriteLine();
-string[] header = ["shape", "engine", "open s", "first pass s", "mutations", "steady s", "steady CPU s", "mut/s", "mut/CPU-s", "vs naive (wall)", "vs naive (CPU)"];
-var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-Console.WriteLine(string.Join(" | ", header.Select((h, i) => h.PadRight(widths[i]))));
-Console.WriteLine(string.Join("-|-", widths.Select(w => new string('-', w))));
-foreach (string[] r in rows) Console.WriteLine(string.Join(" | ", r.Select((c, i) => c.PadRight(widths[i]))));
+Console.WriteLine($"load average at end: {Machine.LoadAverage()}");
+Table.Print(results.SelectMany(r => r.Rows).ToList());
+Console.WriteLine();
+foreach (ShapeResult r in results) r.PrintChecks();
+return 0;
+
+int Scaled(int n) => Math.Max(1, (int)Math.Round(n * scale));
+
+string? Option(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+internal sealed record ShapeResult(string Shape, List<string[]> Rows, Measurement Naive, Measurement Incremental, ReferenceResult? Reference, double IncrementalVsNaive, string CrossCheck)
+{
+    public void PrintChecks()
+    {
+        Console.WriteLine($"[{Shape}]");
+        Console.WriteLine($"  target incremental ≥ 20× naive (steady mut/s): {IncrementalVsNaive:F1}× → {(IncrementalVsNaive >= 20 ? "met" : "NOT met")}");
+        if (Reference is { } r)
+        {
+            double ratio = Naive.Rate / r.Rate;
+            double cpuRatio = Naive.CpuRate / r.CpuRate;
+            Console.WriteLine($"  target naive TorchSharp ≥ 1× PyTorch reference (mut/s, equal threads): wall {ratio:F2}× → {(ratio >= 1 ? "met" : "NOT met")}" +
+                              $" (per network window: {Naive.WindowRate / r.WindowRate:F2}×); per CPU-s {cpuRatio:F2}× → {(cpuRatio >= 1 ? "met" : "NOT met")}" +
+                              $" (per window: {cpuRatio * 18 / 36:F2}×)");
+        }
+        else
+        {
+            Console.WriteLine("  target naive ≥ 1× PyTorch reference: not measured (reference skipped)");
+        }
+        Console.WriteLine($"  {CrossCheck}");
+    }
+}
+
+/// <summary>Seconds (wall and process CPU) for session open, the first Compute (fills REF caches) and a second Compute of the same mutations.</summary>
+internal sealed record Measurement(int Count, int WindowsPerMutation, double Open, double First, double SteadyWall, double SteadyCpu, double PeakRssMiB, float[] Deltas)
+{
+    public double Rate => Count / SteadyWall;
+    public double CpuRate => Count / SteadyCpu;
+    public double WindowRate => Count * WindowsPerMutation / SteadyWall;
+}
+
+internal sealed record ReferenceResult(int Count, double Setup, double Seconds, double CpuSeconds, double PeakRssMiB, double? PeakGpuMiB, string TorchVersion, float[] Deltas)
+{
+    public double Rate => Count / Seconds;
+    public double CpuRate => Count / CpuSeconds;
+    public double WindowRate => Count * 36 / Seconds;
+}
 
 internal static class Bench
 {
     private const int RegionLength = 7000;
+    // Mutations start at region offset RegionLength/2 (1-based position 3501 with start0 = 0), as in the reference
+    // script's enumeration TSS−R … TSS+R with R = ReferenceRadius.
+    private const int ReferenceRadius = 1000;
 
-    public static IEnumerable<string[]> Run(string shape, int[] channels, int hidden, string device, int naiveMutations, int incrementalMutations)
+    public static ShapeResult Run(string shape, int[] channels, int hidden, string device, ReferenceRunner reference,
+        int naiveMutations, int incrementalMutations, int referenceMutations)
     {
         Console.WriteLine($"[{shape}] building random weights");
         Dictionary<string, Tensor> weights = RandomWeights(channels, hidden, 2002, seed: 7);
         byte[] region = RandomRegion(RegionLength, seed: 11);
         try
         {
-            Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 4 }), region, naiveMutations);
-            Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 32 }), region, incrementalMutations);
+            Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 4 }), region, naiveMutations, windowsPerMutation: 18);
+            Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 32 }), region, incrementalMutations, windowsPerMutation: 0);
             // Both engines start with the same mutations, so the naive ones double as an exactness check at this shape.
-            double maxDiff = 0;
-            for (int i = 0; i < naive.Deltas.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(naive.Deltas[i] - inc.Deltas[i]));
-            Console.WriteLine($"  max |incremental − naive| over the first {naiveMutations} mutations: {maxDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})");
-            return [naive.Row(shape, "naive", naive), inc.Row(shape, "incremental", naive)];
+            double incDiff = MaxDiff(naive.Deltas, inc.Deltas, naive.Deltas.Length);
+            string check = $"max |incremental − naive| over the first {naiveMutations} mutations: {incDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})";
+
+            ReferenceResult? r = reference.Enabled
+                ? reference.Run(weights, region, tss: RegionLength / 2 + 1 + ReferenceRadius, ReferenceRadius, referenceMutations)
+                : null;
+            if (r is not null)
+            {
+                int common = Math.Min(r.Deltas.Length, naive.Deltas.Length);
+                double refDiff = MaxDiff(naive.Deltas, r.Deltas, common);
+                int features = 2002 * VariantShifts.All.Length;
+                check += $"; max |PyTorch reference − naive| over the first {common / features} mutations × 9 shifts × 2002: {refDiff:G3}";
+            }
+
+            var rows = new List<string[]>
+            {
+                Table.Row(shape, "naive (TorchSharp)", naive.Open, naive.First, naive.Count, naive.SteadyWall, naive.SteadyCpu, naive.Rate, naive.WindowRate, naive.PeakRssMiB, "1.0×", r is null ? "–" : $"{naive.Rate / r.Rate:F2}×"),
+                Table.Row(shape, "incremental (TorchSharp)", inc.Open, inc.First, inc.Count, inc.SteadyWall, inc.SteadyCpu, inc.Rate, null, inc.PeakRssMiB, $"{inc.Rate / naive.Rate:F1}×", r is null ? "–" : $"{inc.Rate / r.Rate:F1}×"),
+            };
+            if (r is not null)
+                rows.Add(Table.Row(shape, $"reference (PyTorch {r.TorchVersion})", r.Setup, null, r.Count, r.Seconds, r.CpuSeconds, r.Rate, r.WindowRate,
+                    r.PeakRssMiB, $"{r.Rate / naive.Rate:F2}×", "1.0×", r.PeakGpuMiB));
+            else
+                rows.Add([shape, "reference (PyTorch)", "skipped", "", "", "", "", "", "", "", "", "", ""]);
+            return new ShapeResult(shape, rows, naive, inc, r, inc.Rate / naive.Rate, check);
         }
         finally
         {
@@ -55,25 +143,20 @@ internal static class Bench
         }
     }
 
-    internal static string F(double x) => x >= 100 ? x.ToString("F0") : x >= 1 ? x.ToString("F2") : x.ToString("G3");
-
-    /// <summary>Seconds (wall and process CPU) for session open, the first Compute (fills REF caches) and a second Compute of the same mutations.</summary>
-    private sealed record Measurement(int Count, double Open, double First, double SteadyWall, double SteadyCpu, float[] Deltas)
+    private static double MaxDiff(float[] a, float[] b, int count)
     {
-        public double Rate => Count / SteadyWall;
-        public double CpuRate => Count / SteadyCpu;
-
-        public string[] Row(string shape, string name, Measurement baseline) =>
-        [
-            shape, name, F(Open), F(First), Count.ToString(), F(SteadyWall), F(SteadyCpu), F(Rate), F(CpuRate),
-            $"{Rate / baseline.Rate:F1}×", $"{CpuRate / baseline.CpuRate:F1}×",
-        ];
+        double max = 0;
+        for (int i = 0; i < count; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        return max;
     }
 
-    private static Measurement Time(Func<IMutationDeltaEngine> create, byte[] region, int count)
+    private static Measurement Time(Func<IMutationDeltaEngine> create, byte[] region, int count, int windowsPerMutation)
     {
+        GC.Collect();
+        Machine.ResetPeakRss();
         using IMutationDeltaEngine engine = create();
-        // Saturation order: consecutive positions in the middle, all three ALTs each.
+        // Saturation order: consecutive positions in the middle, all three ALTs each (A, C, G, T order, as the
+        // reference script enumerates them).
         var mutations = new PointMutation[count];
         for (int i = 0; i < count; i++)
         {
@@ -93,8 +176,9 @@ internal static class Bench
         session.Compute(mutations, deltas);
         double steady = clock.Elapsed.TotalSeconds;
         double steadyCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        Console.WriteLine($"  {engine.Name}: open {open:F2} s, first {first:F2} s, steady {steady:F2} s wall / {steadyCpu:F2} s CPU for {count} mutations");
-        return new Measurement(count, open, first, steady, steadyCpu, deltas);
+        double peak = Machine.PeakRssMiB();
+        Console.WriteLine($"  {engine.Name}: open {open:F2} s, first {first:F2} s, steady {steady:F2} s wall / {steadyCpu:F2} s CPU for {count} mutations, peak RSS {peak:F0} MiB");
+        return new Measurement(count, windowsPerMutation, open, first, steady, steadyCpu, peak, deltas);
     }
 
     private static byte[] RandomRegion(int length, int seed)
@@ -122,5 +206,162 @@ internal static class Bench
         dict["model.1.4.1.weight"] = torch.randn(features, hidden).mul_(2.0 / Math.Sqrt(hidden));
         dict["model.1.4.1.bias"] = torch.randn(features).mul_(0.5);
         return dict;
+    }
+}
+
+/// <summary>Runs bench/reference/expecto_reference_ism.py as a child process on the bench's weights and region.</summary>
+internal sealed class ReferenceRunner(string python, string? script, bool enabled, string device, int threads)
+{
+    private readonly string? _skipReason = !enabled ? "disabled by --no-reference"
+        : script is null ? "bench/reference/expecto_reference_ism.py not found (pass --reference-script)"
+        : Probe(python);
+
+    public bool Enabled => _skipReason is null;
+
+    public string Describe() => Enabled
+        ? $"PyTorch reference: {python} {script} (--threads {threads} --device {device})"
+        : $"PyTorch reference SKIPPED: {_skipReason}";
+
+    /// <summary>The script next to the published binary, or under bench/reference in this or a parent folder.</summary>
+    public static string? FindScript()
+    {
+        const string name = "expecto_reference_ism.py";
+        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            if (File.Exists(Path.Combine(start, name))) return Path.Combine(start, name);
+            for (DirectoryInfo? d = new(start); d is not null; d = d.Parent)
+            {
+                string candidate = Path.Combine(d.FullName, "bench", "reference", name);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static string? Probe(string python)
+    {
+        try
+        {
+            var (code, _, err) = Exec(python, ["-c", "import torch, numpy"]);
+            return code == 0 ? null : $"{python} cannot import torch/numpy (Debian: apt-get install python3-torch): {err.Trim().Split('\n').LastOrDefault()}";
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"{python} not runnable: {e.Message}";
+        }
+    }
+
+    public ReferenceResult Run(IReadOnlyDictionary<string, Tensor> weights, byte[] region, int tss, int radius, int limit)
+    {
+        string dir = Directory.CreateTempSubdirectory("expecto-bench-").FullName;
+        try
+        {
+            string weightsPath = Path.Combine(dir, "beluga.pth");
+            PyTorchStateDictWriter.Write(weightsPath, weights.Select(kv =>
+                KeyValuePair.Create(kv.Key, new TensorData(kv.Value.shape, kv.Value.contiguous().data<float>().ToArray()))));
+            // The script's region file: "<start0>\t<sequence>" (start0 = 0, so region offset i is 1-based position i + 1).
+            string regionPath = Path.Combine(dir, "region.tsv");
+            File.WriteAllText(regionPath, "0\t" + System.Text.Encoding.ASCII.GetString(region) + "\n");
+            string deltasPath = Path.Combine(dir, "deltas.f32");
+            Console.WriteLine($"  reference: {limit} mutations in a PyTorch child process …");
+            var (code, output, err) = Exec(python,
+            [
+                script!, "--weights", weightsPath, "--region", regionPath, "--tss", tss.ToString(CultureInfo.InvariantCulture), "--strand", "+",
+                "--radius", radius.ToString(CultureInfo.InvariantCulture), "--limit", limit.ToString(CultureInfo.InvariantCulture),
+                "--threads", threads.ToString(CultureInfo.InvariantCulture), "--device", device, "--deltas-out", deltasPath,
+            ]);
+            if (code != 0) throw new InvalidOperationException($"reference script failed (exit {code}):\n{err}");
+            string json = output.Trim().Split('\n').Last();
+            using JsonDocument doc = JsonDocument.Parse(json);
+            JsonElement e = doc.RootElement;
+            byte[] raw = File.ReadAllBytes(deltasPath);
+            var deltas = new float[raw.Length / sizeof(float)];
+            Buffer.BlockCopy(raw, 0, deltas, 0, deltas.Length * sizeof(float));
+            var result = new ReferenceResult(
+                e.GetProperty("mutations").GetInt32(), e.GetProperty("setup_seconds").GetDouble(), e.GetProperty("seconds").GetDouble(), e.GetProperty("cpu_seconds").GetDouble(),
+                e.GetProperty("max_rss_mib").GetDouble(),
+                e.GetProperty("max_gpu_mib").ValueKind == JsonValueKind.Number ? e.GetProperty("max_gpu_mib").GetDouble() : null,
+                e.GetProperty("torch").GetString() ?? "?", deltas);
+            Console.WriteLine($"  reference: setup {result.Setup:F2} s, {result.Seconds:F2} s for {result.Count} mutations, peak RSS {result.PeakRssMiB:F0} MiB");
+            return result;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static (int Code, string Out, string Err) Exec(string file, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in arguments) info.ArgumentList.Add(a);
+        using Process p = Process.Start(info)!;
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, err.Result);
+    }
+}
+
+internal static class Machine
+{
+    public static string CpuModel()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+    }
+
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    /// <summary>Resets VmHWM (Linux ≥ 4.0: writing 5 to clear_refs), so each cell reports its own peak.</summary>
+    public static void ResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Then the peak is the process's so far; still an upper bound.
+        }
+    }
+
+    public static double PeakRssMiB()
+    {
+        string? line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
+        return line is null
+            ? Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0
+            : double.Parse(line.Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+    }
+}
+
+internal static class Table
+{
+    private static readonly string[] Header =
+        ["shape", "engine", "setup s", "first pass s", "mutations", "steady s", "steady CPU s", "mut/s", "mut/CPU-s", "windows/s", "peak RSS MiB", "vs naive", "vs reference"];
+
+    internal static string F(double x) => x >= 100 ? x.ToString("F0") : x >= 1 ? x.ToString("F2") : x >= 0.01 ? x.ToString("G3") : x.ToString("0.000");
+
+    public static string[] Row(string shape, string engine, double setup, double? first, int count, double steady, double? steadyCpu, double rate,
+        double? windowRate, double peakRss, string vsNaive, string vsReference, double? peakGpu = null) =>
+    [
+        shape, engine, F(setup), first is { } f ? F(f) : "–", count.ToString(), F(steady), steadyCpu is { } c ? F(c) : "–", F(rate), steadyCpu is { } c2 ? F(count / c2) : "–",
+        windowRate is { } w ? F(w) : "–", peakGpu is { } g ? $"{peakRss:F0} (GPU {g:F0})" : peakRss.ToString("F0"), vsNaive, vsReference,
+    ];
+
+    /// <summary>Prints a Markdown table (pasteable into the READMEs as is).</summary>
+    public static void Print(List<string[]> rows)
+    {
+        Console.WriteLine("| " + string.Join(" | ", Header) + " |");
+        Console.WriteLine("|" + string.Concat(Header.Select(_ => "---|")));
+        foreach (string[] r in rows) Console.WriteLine("| " + string.Join(" | ", r) + " |");
     }
 }

@@ -10,9 +10,12 @@ scripts. Tested with Debian python3-torch 1.13 and python3-xgboost 1.7.4.
 Input: --region FILE with one line "<start0>\t<sequence>" (the genome from start0, 0-based), the gene's TSS (1-based)
 and strand, a radius; mutations are enumerated as expecto does: positions TSS-R..TSS+R ascending, ALT in A,C,G,T
 order skipping REF (positions whose REF is not A/C/G/T are skipped). --limit takes the first N mutations.
-Prints one JSON line with the timing; --out writes the effects (TSV: pos ref alt then one column per model).
+Prints one JSON line with the timing (setup = weight load and one warm-up batch, excluded from seconds) and the
+process's peak RSS; --out writes the effects (TSV: pos ref alt then one column per model); --deltas-out writes the
+chromatin differences as raw little-endian float32 [mutations, 9 shifts in SHIFTS order, features] for cross-checks.
+--device cuda runs Beluga on the GPU (peak GPU memory is reported too).
 """
-import argparse, json, math, os, sys, time
+import argparse, json, math, os, resource, sys, time
 import numpy as np
 import torch
 from torch import nn
@@ -73,13 +76,25 @@ def encode(seqs, inputsize=2000):
     return np.concatenate([out, out[:, ::-1, ::-1]], axis=0)
 
 
-def predict(model, enc, batch):
+def predict(model, enc, batch, device="cpu"):
     preds = []
     for i in range(0, enc.shape[0], batch):
-        x = torch.from_numpy(np.ascontiguousarray(enc[i:i + batch])).unsqueeze(2)
+        x = torch.from_numpy(np.ascontiguousarray(enc[i:i + batch])).unsqueeze(2).to(device)
         with torch.no_grad():
-            preds.append(model(x).numpy())
+            preds.append(model(x).cpu().numpy())
     return np.vstack(preds)
+
+
+def peak_rss_mib():
+    """This process's peak RSS. Not ru_maxrss: Linux folds the pre-exec image (the forking parent's peak) into it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
 def main():
@@ -94,12 +109,16 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--out")
+    ap.add_argument("--deltas-out")
+    ap.add_argument("--device", default="cpu")
     a = ap.parse_args()
+    t_setup = time.perf_counter()
     torch.set_num_threads(a.threads)
     sd = torch.load(a.weights, map_location="cpu")
     model = Beluga(sd)
     model.load_state_dict(sd)
     model.eval()
+    model.to(a.device)
     start0, seq = open(a.region).read().rstrip("\n").split("\t")
     start0 = int(start0)
 
@@ -129,7 +148,12 @@ def main():
                 b.load_model(name if os.path.isabs(name) else os.path.join(base, name))
                 models.append(b)
 
-    t0 = time.perf_counter()
+    # One warm-up batch (allocator, kernel selection, CUDA context) so seconds is the steady per-mutation cost.
+    predict(model, encode(["A" * 2000, "C" * 2000]), a.batch_size, a.device)
+    if a.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    setup = time.perf_counter() - t_setup
+    t0, cpu0 = time.perf_counter(), time.process_time()
     sign = 1 if a.strand == "+" else -1
     diffs = []
     for s in SHIFTS:  # chromatin.py loops shifts outermost
@@ -139,7 +163,7 @@ def main():
             mut = 1049 - s
             refs.append(window[:mut] + r + window[mut + 1:])
             alts.append(window[:mut] + alt + window[mut + 1:])
-        d = predict(model, encode(alts), a.batch_size) - predict(model, encode(refs), a.batch_size)
+        d = predict(model, encode(alts), a.batch_size, a.device) - predict(model, encode(refs), a.batch_size, a.device)
         n = len(muts)
         diffs.append((d[:n] + d[n:]) / 2.0)
     dist = np.array([p - a.tss for p, _, _ in muts]) * sign
@@ -158,14 +182,19 @@ def main():
         dalt, dref = xgb.DMatrix(x), xgb.DMatrix(x * 0)
         for k, b in enumerate(models):
             effects[:, k] = b.predict(dalt) - b.predict(dref)
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
+    if a.deltas_out:
+        np.ascontiguousarray(np.stack(diffs, axis=1), dtype="<f4").tofile(a.deltas_out)
     if a.out:
         with open(a.out, "w") as f:
             for (pos, r, alt), row in zip(muts, effects):
                 f.write("\t".join([str(pos), r, alt] + [repr(float(v)) for v in row]) + "\n")
     print(json.dumps({"engine": "pytorch-reference", "mutations": len(muts), "seconds": seconds,
                       "mutations_per_s": len(muts) / seconds if seconds > 0 else None,
-                      "windows": len(muts) * 36, "threads": a.threads, "torch": torch.__version__}))
+                      "windows": len(muts) * 36, "threads": a.threads, "torch": torch.__version__,
+                      "setup_seconds": setup, "cpu_seconds": cpu_seconds, "device": a.device,
+                      "max_rss_mib": peak_rss_mib(),
+                      "max_gpu_mib": torch.cuda.max_memory_allocated() / 2**20 if a.device.startswith("cuda") else None}))
 
 
 if __name__ == "__main__":
