@@ -33,6 +33,18 @@ public static class TorchDevices
         int count = torch.cuda.device_count();
         if (index >= count)
             throw new InputException($"device '{option}': only {count} CUDA device(s) visible (cuda:0 … cuda:{count - 1})");
+        DisableTf32();
         return torch.device(DeviceType.CUDA, index);
+    }
+
+    /// <summary>
+    /// Turns TF32 off for cuDNN convolutions and cuBLAS matmuls. libtorch enables TF32 convolutions by default on
+    /// Ampere and later, which moves Beluga's outputs by ~1e-3 on an H100 (measured): engines must agree with the CPU
+    /// and with each other to 1e-5, so we trade TF32's speed for float32 exactness.
+    /// </summary>
+    public static void DisableTf32()
+    {
+        torch.backends.cudnn.allow_tf32 = false;
+        torch.backends.cuda.matmul.allow_tf32 = false;
     }
 }

@@ -31,7 +31,7 @@ internal sealed class IsmNetwork : IDisposable
     public IsmNetwork(IReadOnlyDictionary<string, Tensor> stateDict, string device, Fc1Layout fc1Layout)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
-        Device = torch.device(device);
+        Device = TorchDevices.Parse(device);
         Channels = new int[6];
         try
         {
