@@ -291,6 +291,9 @@ internal class PickleMachine
 
     private byte[] ReadBytes(int count)
     {
+        // A corrupt length must not allocate gigabytes: a seekable stream tells how many bytes are left.
+        if (_input.CanSeek && count > _input.Length - _input.Position)
+            throw new EndOfStreamException($"a pickle item of {count} bytes runs past the end of the data ({_input.Length - _input.Position} bytes left)");
         var bytes = new byte[count];
         _input.ReadExactly(bytes);
         return bytes;
@@ -330,7 +333,8 @@ internal class PickleMachine
 
     private static object ParseTextLong(string text)
     {
-        var value = BigInteger.Parse(text.TrimEnd('L'), System.Globalization.CultureInfo.InvariantCulture);
+        if (!BigInteger.TryParse(text.TrimEnd('L'), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            throw new PickleException($"bad LONG argument '{text}'");
         return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
     }
 }
