@@ -64,7 +64,7 @@ internal class PickleMachine
                 case (byte)'I': Push(ParseTextInt(ReadLine())); break; // INT (protocol 0)
                 case (byte)'L': Push(ParseTextLong(ReadLine())); break; // LONG (protocol 0)
                 case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(ReadExact(8))); break; // BINFLOAT
-                case (byte)'F': Push(double.Parse(ReadLine(), System.Globalization.CultureInfo.InvariantCulture)); break; // FLOAT
+                case (byte)'F': Push(ParseTextFloat(ReadLine())); break; // FLOAT
 
                 case (byte)'X': Push(ReadUtf8(ReadCount32())); break; // BINUNICODE
                 case 0x8c: Push(ReadUtf8(ReadByte())); break; // SHORT_BINUNICODE
@@ -330,6 +330,10 @@ internal class PickleMachine
         _ => long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long v)
             ? v : throw new PickleException($"bad INT argument '{text}'"),
     };
+
+    private static double ParseTextFloat(string text) =>
+        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
+            ? v : throw new PickleException($"bad FLOAT argument '{text}'");
 
     private static object ParseTextLong(string text)
     {
