@@ -129,8 +129,11 @@ public static class PyTorchStateDictReader
             // torch.save stores records uncompressed; deflate expands at most ~1032×. Beyond that the size is corrupt.
             if (entry.Length > MaxDeflateRatio * entry.CompressedLength + 1024 || entry.CompressedLength > stream.Length)
                 throw new InputException(path, null, $"record {name} claims {entry.Length} bytes from {entry.CompressedLength} stored in a {stream.Length}-byte file; the archive is damaged");
-            using var data = entry.Open();
+            using var data = new CrcCheckingStream(entry.Open());
             storages[storage.Key] = StorageDecoder.Read(data, storage.DType, entry.Length / size);
+            if (data.Crc != entry.Crc32)
+                throw new InputException(path, null,
+                    $"record {name} fails its CRC-32 check (stored {entry.Crc32:x8}, computed {data.Crc:x8}): the weight file is corrupt");
         }
         return Materialise(stateDict, storages, path);
     }
