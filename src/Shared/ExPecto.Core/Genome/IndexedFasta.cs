@@ -122,7 +122,7 @@ public sealed class IndexedFasta : IDisposable
             string what = $"contig '{e.Name}' (offset {e.Offset}, length {e.Length}, {e.LineBases} bases/{e.LineBytes} bytes a line)";
             // Checked first so that the end offset below cannot overflow for a corrupt length.
             if (e.Offset > _source.Length || e.Length > _source.Length)
-                throw Mismatch(faiPath, $"{what} does not fit in the FASTA ({_source.Length} bytes)");
+                throw Mismatch(faiPath, $"{what} runs past the end of the FASTA ({_source.Length} bytes)");
             if (e.EndOffset > _source.Length)
                 throw Mismatch(faiPath, $"{what} ends at byte {e.EndOffset}, past the end of the FASTA ({_source.Length} bytes)");
             if (e.Offset > 0 && (_source.ReadAt(e.Offset - 1, probe[..1]) != 1 || probe[0] != (byte)'\n'))
