@@ -79,8 +79,12 @@ internal static class FuzzHarness
     private static readonly byte[] Interesting = [0, 0xff, 0x7f, 0x80, (byte)'\t', (byte)'\n', (byte)'\r', (byte)',', (byte)'-', (byte)'0', (byte)'9', (byte)'.', (byte)'*', (byte)'<', (byte)'>'];
 
     /// <summary>Samples <paramref name="gen"/> on one thread and runs <paramref name="parse"/> on each value, bounded.</summary>
+    /// <remarks>EXPECTO_FUZZ_SCALE=N multiplies the iterations, for a longer run than CI's.</remarks>
     public static void Check<T>(Gen<T> gen, Action<T> parse, long iterations = Iterations, Func<T, string>? print = null) =>
-        gen.Sample(value => RunBounded(() => parse(value)), iter: iterations, threads: 1, print: print ?? (v => v is byte[] b ? Describe(b) : v?.ToString() ?? "null"));
+        gen.Sample(value => RunBounded(() => parse(value)), iter: iterations * Scale, threads: 1, print: print ?? (v => v is byte[] b ? Describe(b) : v?.ToString() ?? "null"));
+
+    private static long Scale =>
+        long.TryParse(Environment.GetEnvironmentVariable("EXPECTO_FUZZ_SCALE"), out long n) && n > 0 ? n : 1;
 
     /// <summary>Runs <paramref name="parse"/> on a fresh thread, failing on a hang, a non-input exception or a huge allocation.</summary>
     public static void RunBounded(Action parse)
