@@ -27,6 +27,11 @@ public static class PyTorchStateDictReader
     private static readonly BigInteger LegacyMagic = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
     private const long LegacyProtocolVersion = 1001;
 
+    // Beluga's pickle is ~20 KB; anything near this is a damaged size field, not a state dict.
+    private const long MaxPickleBytes = 256L << 20;
+    private const long MaxDeflateRatio = 1032;
+    private const long MaxBroadcastElements = 1L << 26;
+
     // Checkpoint keys that commonly hold the state dict, tried in order.
     private static readonly string[] WrapperKeys = ["state_dict", "model_state_dict", "model", "net", "network"];
 
@@ -100,7 +105,10 @@ public static class PyTorchStateDictReader
 
         TorchUnpickler unpickler;
         object? root;
-        using (var pklStream = new MemoryStream(checked((int)pkl.Length)))
+        // The zip directory's sizes are not trusted for allocation: a corrupt one could claim gigabytes.
+        if (pkl.Length > MaxPickleBytes)
+            throw new InputException(path, null, $"{pkl.FullName} claims {pkl.Length} bytes, more than a state dict's pickle holds ({MaxPickleBytes}); the archive is damaged");
+        using (var pklStream = new MemoryStream((int)Math.Min(pkl.Length, 1 << 20)))
         {
             using (var s = pkl.Open()) s.CopyTo(pklStream);
             pklStream.Position = 0;
@@ -118,8 +126,14 @@ public static class PyTorchStateDictReader
             int size = TorchUnpickler.ElementSize(storage.DType);
             if (entry.Length % size != 0)
                 throw new InputException(path, null, $"record {name} holds {entry.Length} bytes, not a whole number of {storage.DType} elements");
-            using var data = entry.Open();
+            // torch.save stores records uncompressed; deflate expands at most ~1032×. Beyond that the size is corrupt.
+            if (entry.Length > MaxDeflateRatio * entry.CompressedLength + 1024 || entry.CompressedLength > stream.Length)
+                throw new InputException(path, null, $"record {name} claims {entry.Length} bytes from {entry.CompressedLength} stored in a {stream.Length}-byte file; the archive is damaged");
+            using var data = new CrcCheckingStream(entry.Open());
             storages[storage.Key] = StorageDecoder.Read(data, storage.DType, entry.Length / size);
+            if (data.Crc != entry.Crc32)
+                throw new InputException(path, null,
+                    $"record {name} fails its CRC-32 check (stored {entry.Crc32:x8}, computed {data.Crc:x8}): the weight file is corrupt");
         }
         return Materialise(stateDict, storages, path);
     }
@@ -153,13 +167,13 @@ public static class PyTorchStateDictReader
             long count = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(countBytes);
             if (!unpickler.Storages.TryGetValue(key, out var storage))
                 throw new InputException(path, null, $"storage '{key}' is listed but no tensor refers to it, so its element type is unknown");
-            long bytes = count * TorchUnpickler.ElementSize(storage.DType);
-            if (count < 0 || stream.Position + bytes > stream.Length)
+            // count is compared before it is multiplied, so a corrupt count cannot wrap around.
+            if (count < 0 || count > stream.Length || stream.Position + count * TorchUnpickler.ElementSize(storage.DType) > stream.Length)
                 throw new InputException(path, null, $"storage '{key}' claims {count} elements at byte {stream.Position - 8}, beyond the end of the file (truncated?)");
             if (needed.Contains(key))
                 storages[key] = StorageDecoder.Read(stream, storage.DType, count);
             else
-                stream.Seek(bytes, SeekOrigin.Current);
+                stream.Seek(count * TorchUnpickler.ElementSize(storage.DType), SeekOrigin.Current);
         }
         foreach (string key in needed)
             if (!storages.ContainsKey(key))
@@ -212,14 +226,29 @@ public static class PyTorchStateDictReader
 
     private static TensorData Materialise(string key, TensorRef t, float[] storage, string path)
     {
-        long numel = TensorData.Numel(t.Size);
+        long numel, start, last;
+        try
+        {
+            // Sizes, strides and offsets come from the file: overflow means a corrupt tensor, not a bug here.
+            numel = TensorData.Numel(t.Size);
+            start = checked(t.Storage.ElementOffset + t.StorageOffset);
+            last = start;
+            if (numel > 0)
+                for (int d = 0; d < t.Size.Length; d++) last = checked(last + (t.Size[d] - 1) * t.Stride[d]);
+        }
+        catch (OverflowException)
+        {
+            throw new InputException(path, null,
+                $"tensor '{key}' (shape {TensorData.FormatShape(t.Size)}, stride {TensorData.FormatShape(t.Stride)}) overflows 64-bit element counts; the file is damaged");
+        }
         if (numel > Array.MaxLength)
             throw new InputException(path, null, $"tensor '{key}' of shape {TensorData.FormatShape(t.Size)} is larger than one array can hold");
-        long start = t.Storage.ElementOffset + t.StorageOffset;
+        // Stride-0 (broadcast) tensors may have more elements than their storage, but not absurdly more.
+        if (numel > storage.LongLength && numel > MaxBroadcastElements)
+            throw new InputException(path, null,
+                $"tensor '{key}' of shape {TensorData.FormatShape(t.Size)} has {numel} elements from a storage of {storage.LongLength}; the file is damaged");
         if (numel == 0) return new TensorData(t.Size, []);
 
-        long last = start;
-        for (int d = 0; d < t.Size.Length; d++) last += (t.Size[d] - 1) * t.Stride[d];
         if (start < 0 || last >= storage.LongLength)
             throw new InputException(path, null,
                 $"tensor '{key}' (shape {TensorData.FormatShape(t.Size)}, stride {TensorData.FormatShape(t.Stride)}, offset {start}) " +

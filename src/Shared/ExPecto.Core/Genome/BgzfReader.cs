@@ -105,6 +105,8 @@ public sealed class BgzfReader : IDisposable
             byte[] data = GetBlock(block);
             int within = (int)(pos - _uncompStart[block]);
             int n = Math.Min(data.Length - within, dest.Length - total);
+            if (n <= 0) // only when the index's offsets disagree with the blocks; never loop on it
+                throw Broken(_compStart[block], $"holds {data.Length} bytes but the index (.gzi) says it reaches uncompressed offset {_uncompStart[block + 1]}; the index does not match the file");
             data.AsSpan(within, n).CopyTo(dest[total..]);
             total += n;
         }
@@ -159,7 +161,7 @@ public sealed class BgzfReader : IDisposable
     {
         long at = _compStart[block];
         var (size, isize) = ReadHeader(at);
-        int expected = (int)(_uncompStart[block + 1] - _uncompStart[block]);
+        long expected = _uncompStart[block + 1] - _uncompStart[block]; // long: a corrupt .gzi offset must not wrap to a match
         if (isize != expected)
             throw Broken(at, $"holds {isize} uncompressed bytes but the index (.gzi) says {expected}; the index does not match the file");
         byte[] raw = new byte[size];
@@ -211,6 +213,8 @@ public sealed class BgzfReader : IDisposable
         }
         if (bsize < 0)
             throw Broken(at, "has no 'BC' extra field (not BGZF)");
+        if (bsize < 12 + xlen + 8)
+            throw Broken(at, $"says it is {bsize} bytes long, too short for its {12 + xlen}-byte header and 8-byte trailer");
         if (at + bsize > _fileLength)
             throw Broken(at, $"is truncated: the block is {bsize} bytes but the file ends {_fileLength - at} bytes after its start");
         Span<byte> isizeBytes = stackalloc byte[4];
@@ -242,8 +246,9 @@ public sealed class BgzfReader : IDisposable
         if (bytes.Length < 8)
             throw new InputException(gziPath, null, $"a .gzi needs an 8-byte entry count, the file has {bytes.Length} bytes");
         ulong count = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if ((ulong)(bytes.Length - 8) != count * 16)
-            throw new InputException(gziPath, null, $"the .gzi header says {count} entries ({8 + (long)count * 16} bytes), the file has {bytes.Length} bytes");
+        // Compare by division: count * 16 can wrap around for a corrupt count and then match the file size.
+        if ((ulong)(bytes.Length - 8) % 16 != 0 || (ulong)(bytes.Length - 8) / 16 != count)
+            throw new InputException(gziPath, null, $"the .gzi header says {count} entries (8 + 16 bytes each), the file has {bytes.Length} bytes");
         var blocks = new List<(long, long)>((int)count + 1) { (0, 0) };
         for (int i = 0; i < (int)count; i++)
         {

@@ -72,8 +72,16 @@ public sealed class IndexedFasta : IDisposable
             }
             else
             {
-                using (Stream s = source.OpenSequential())
+                try
+                {
+                    using Stream s = source.OpenSequential();
                     index = FastaIndex.Build(s, path);
+                }
+                catch (InvalidDataException ex)
+                {
+                    // Building the .fai inflates the whole file through a gzip stream, which has no file name to give.
+                    throw new InputException(path, null, $"compressed data is corrupt or truncated ({ex.Message})", ex);
+                }
                 TryWriteIndex(faiPath, index);
             }
             var fasta = new IndexedFasta(path, source, index, bgzf);
@@ -112,6 +120,9 @@ public sealed class IndexedFasta : IDisposable
         foreach (FaiEntry e in Index)
         {
             string what = $"contig '{e.Name}' (offset {e.Offset}, length {e.Length}, {e.LineBases} bases/{e.LineBytes} bytes a line)";
+            // Checked first so that the end offset below cannot overflow for a corrupt length.
+            if (e.Offset > _source.Length || e.Length > _source.Length)
+                throw Mismatch(faiPath, $"{what} runs past the end of the FASTA ({_source.Length} bytes)");
             if (e.EndOffset > _source.Length)
                 throw Mismatch(faiPath, $"{what} ends at byte {e.EndOffset}, past the end of the FASTA ({_source.Length} bytes)");
             if (e.Offset > 0 && (_source.ReadAt(e.Offset - 1, probe[..1]) != 1 || probe[0] != (byte)'\n'))
@@ -223,11 +234,17 @@ public sealed class IndexedFasta : IDisposable
     private void CopyUpper(ReadOnlySpan<byte> src, Span<byte> dest, FaiEntry e, long pos0)
     {
         // Vectorised: a line of bases never holds a control byte, space or '>'; one that does means the layout is off.
-        int bad = src.IndexOfAnyInRange((byte)0, (byte)' ');
+        // Bytes outside printable ASCII are refused too: Ascii.ToUpper would stop there and leave dest unfilled.
+        int bad = src.IndexOfAnyExceptInRange((byte)'!', (byte)'~');
         if (bad < 0)
             bad = src.IndexOf((byte)'>');
         if (bad >= 0)
-            throw Mismatch(Path + ".fai", $"contig '{e.Name}' base {pos0 + bad} (0-based) falls on a line break or header, so the line layout does not match");
+        {
+            byte b = src[bad];
+            if (b <= (byte)' ' || b == (byte)'>')
+                throw Mismatch(Path + ".fai", $"contig '{e.Name}' base {pos0 + bad} (0-based) falls on a line break or header, so the line layout does not match");
+            throw new InputException(Path, null, $"contig '{e.Name}' base {pos0 + bad} (0-based) is byte 0x{b:X2}; expected an ASCII base letter (ACGTN, IUPAC codes)");
+        }
         Ascii.ToUpper(src, dest, out _);
     }
 

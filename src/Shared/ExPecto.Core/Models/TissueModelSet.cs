@@ -77,6 +77,10 @@ public sealed class TissueModelSet
 
     private static string Resolve(string file, string[] roots, string listPath, int line)
     {
+        if (file.Length == 0)
+            throw new InputException(listPath, line, "expected a model file name in the ModelName column, found an empty cell");
+        if (file.Contains('\0'))
+            throw new InputException(listPath, line, "model file name holds a NUL byte; is the model list a text file?");
         if (Path.IsPathRooted(file))
             return File.Exists(file) ? file : throw new InputException(listPath, line, $"model file '{file}' does not exist");
         foreach (string root in roots)

@@ -59,22 +59,30 @@ public static class XgbLinearBinaryFormat
         if (learnerFeatures != 0 && boosterFeatures != 0 && learnerFeatures != boosterFeatures)
             throw r.Error($"learner says {learnerFeatures} features, booster says {boosterFeatures}");
 
-        long count = checked((long)r.U64());
-        if (count != (long)numFeature + 1)
+        ulong count = r.U64();
+        if (count != (ulong)numFeature + 1)
             throw r.Error($"expected {(long)numFeature + 1} weights (features + bias), found {count}");
+        // Check the bytes are there before allocating: a corrupt feature count must not allocate gigabytes.
+        if (4 * ((long)numFeature + 1) > r.Remaining)
+            throw r.Error($"file ends early ({(long)numFeature + 1} weights need {4 * ((long)numFeature + 1)} bytes, {r.Remaining} left)");
         var weights = new float[numFeature];
         r.F32s(weights);
         float bias = r.F32();
 
         if (extraAttrs != 0)
         {
-            long pairs = checked((long)r.U64());
-            for (long i = 0; i < 2 * pairs; i++) r.String();
+            // Counts are not trusted: each string takes at least 8 bytes, so a corrupt count runs out of file quickly.
+            ulong pairs = r.U64();
+            for (ulong i = 0; i < pairs; i++)
+            {
+                r.String();
+                r.String();
+            }
         }
         if (evalMetrics != 0)
         {
-            long metrics = checked((long)r.U64());
-            for (long i = 0; i < metrics; i++) r.String();
+            ulong metrics = r.U64();
+            for (ulong i = 0; i < metrics; i++) r.String();
         }
         if (!r.AtEnd) throw r.Error("unexpected bytes after the model");
         return new XgbLinearModel(baseScore, bias, weights, objective);
@@ -130,6 +138,8 @@ public static class XgbLinearBinaryFormat
         private int _offset;
 
         public readonly bool AtEnd => _offset == _bytes.Length;
+
+        public readonly int Remaining => _bytes.Length - _offset;
 
         public void Skip(int n) => Take(n);
 

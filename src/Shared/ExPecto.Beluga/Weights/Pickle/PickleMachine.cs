@@ -69,7 +69,7 @@ internal class PickleMachine
                     }
                 case (byte)'L': Push(ParseTextLong(ReadLine())); break; // LONG (protocol 0)
                 case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(ReadExact(8))); break; // BINFLOAT
-                case (byte)'F': Push(double.Parse(ReadLine(), System.Globalization.CultureInfo.InvariantCulture)); break; // FLOAT
+                case (byte)'F': Push(ParseTextFloat(ReadLine())); break; // FLOAT
 
                 case (byte)'V': Push(DecodeRawUnicodeEscape(ReadLine())); break; // UNICODE (protocol 0)
                 case (byte)'X': Push(ReadUtf8(ReadCount32())); break; // BINUNICODE
@@ -301,6 +301,9 @@ internal class PickleMachine
 
     private byte[] ReadBytes(int count)
     {
+        // A corrupt length must not allocate gigabytes: a seekable stream tells how many bytes are left.
+        if (_input.CanSeek && count > _input.Length - _input.Position)
+            throw new EndOfStreamException($"a pickle item of {count} bytes runs past the end of the data ({_input.Length - _input.Position} bytes left)");
         var bytes = new byte[count];
         _input.ReadExactly(bytes);
         return bytes;
@@ -355,9 +358,14 @@ internal class PickleMachine
         long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long v)
             ? v : throw new PickleException($"bad INT argument '{text}'");
 
+    private static double ParseTextFloat(string text) =>
+        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
+            ? v : throw new PickleException($"bad FLOAT argument '{text}'");
+
     private static object ParseTextLong(string text)
     {
-        var value = BigInteger.Parse(text.TrimEnd('L'), System.Globalization.CultureInfo.InvariantCulture);
+        if (!BigInteger.TryParse(text.TrimEnd('L'), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            throw new PickleException($"bad LONG argument '{text}'");
         return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
     }
 }

@@ -18,7 +18,7 @@ internal sealed class PyTuple(object?[] items)
     public object?[] Items { get; } = items;
     public int Count => Items.Length;
     public object? this[int i] => Items[i];
-    public override string ToString() => "(" + string.Join(", ", Items.Select(PyFormat.Repr)) + ")";
+    public override string ToString() => PyFormat.Repr(this);
 }
 
 /// <summary>dict or collections.OrderedDict; keeps insertion order (state-dict order).</summary>
@@ -44,17 +44,27 @@ internal sealed class PyObject(PyGlobal type, PyTuple args)
     public PyGlobal Type { get; } = type;
     public PyTuple Args { get; } = args;
     public object? State { get; set; }
-    public override string ToString() => $"{Type}{Args}";
+    public override string ToString() => PyFormat.Repr(this);
 }
 
 internal sealed class PickleException(string message) : Exception(message);
 
 internal static class PyFormat
 {
-    public static string Repr(object? v) => v switch
+    // Depth- and length-limited: values come from the file, and a deeply nested tuple must not overflow the stack
+    // (or a huge string flood a one-line error message).
+    private const int MaxDepth = 3, MaxItems = 8, MaxString = 200;
+
+    public static string Repr(object? v) => Repr(v, 0);
+
+    private static string Repr(object? v, int depth) => v switch
     {
         null => "None",
-        string s => "'" + s + "'",
+        string s => "'" + (s.Length <= MaxString ? s : s[..MaxString] + "…") + "'",
+        PyTuple t when depth >= MaxDepth => $"tuple[{t.Count}]",
+        PyTuple t => "(" + string.Join(", ", t.Items.Take(MaxItems).Select(x => Repr(x, depth + 1))) + (t.Count > MaxItems ? ", …" : "") + ")",
+        PyObject o when depth >= MaxDepth => o.Type.FullName + "(…)",
+        PyObject o => o.Type.FullName + Repr(o.Args, depth + 1),
         bool b => b ? "True" : "False",
         long or BigInteger or double => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!,
         byte[] bytes => $"bytes[{bytes.Length}]",

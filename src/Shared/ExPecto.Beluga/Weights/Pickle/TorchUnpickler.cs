@@ -97,8 +97,13 @@ internal sealed class TorchUnpickler(Stream input) : PickleMachine(input)
             case ("torch._tensor", "_rebuild_from_type_v2"):
             case ("torch._tensor", "_rebuild_from_type"):
                 // (func, new_type, args, state): a tensor subclass; rebuild the plain tensor.
-                if (args.Count >= 3 && args[0] is PyGlobal inner && args[2] is PyTuple innerArgs)
-                    return Call(inner, innerArgs);
+                // Unwrapped in a loop, not by recursion: a file could nest these arbitrarily deep.
+                while (args.Count >= 3 && args[0] is PyGlobal inner && args[2] is PyTuple innerArgs)
+                {
+                    if (inner is not { Module: "torch._tensor", Name: "_rebuild_from_type_v2" or "_rebuild_from_type" })
+                        return Call(inner, innerArgs);
+                    args = innerArgs;
+                }
                 throw new PickleException($"{func} with unexpected arguments {args}");
             default:
                 return base.Call(func, args);
