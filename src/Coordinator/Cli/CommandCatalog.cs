@@ -7,6 +7,10 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return RunCommand.Create();
+        yield return ServeCommand.Create();
+        yield return SubmitCommand.Create();
+        yield return StatusCommand.Create();
         yield return VersionCommand.Create();
     }
 }
