@@ -18,7 +18,8 @@ public sealed record ModelDigest(string Name, string Sha256);
 
 /// <summary>
 /// Derives a job id from what determines the job's output: the content digests of its inputs, its parameters and
-/// its gene selection — never from paths of the inputs or time. Resubmitting the same work yields the same id.
+/// its gene selection — never from paths (inputs or output folder) or time. Resubmitting the same work yields the
+/// same id, and the cluster runs it once, into the output folder of its first submission.
 /// </summary>
 public static class JobIdentity
 {
@@ -53,7 +54,6 @@ public static class JobIdentity
         sb.Append("threshold=").Append(spec.Threshold.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         sb.Append("engine=").Append(spec.Engine).Append('\n');
         sb.Append("batch=").Append(spec.BatchSize.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        sb.Append("out=").Append(Path.GetFullPath(spec.OutputDir)).Append('\n');
         foreach (var kv in spec.Parameters.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             sb.Append("param=").Append(kv.Key).Append('=').Append(kv.Value).Append('\n');
         foreach (var g in genes.OrderBy(g => g.GeneId, StringComparer.Ordinal))
