@@ -26,7 +26,7 @@ public sealed record EmbeddedRunResult(string JobId, bool AlreadyComplete, JobSt
 public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalizer)
 {
     public ClusterNodeOptions Cluster { get; init; } = new();
-    public CoordinatorOptions Coordinator { get; init; } = new() { LeaseDuration = TimeSpan.FromMinutes(10) };
+    public CoordinatorOptions Coordinator { get; init; } = new();
     public WorkerOptions Worker { get; init; } = new();
     public PersistenceOptions? Persistence { get; init; }
 

@@ -74,7 +74,8 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
                 ArmLeaseTimer();
                 break;
             case LeaseGene c:
-                sender.Tell(new LeaseDeclined(c.JobId, c.GeneId, c.WorkerId, _state.DeclineReason));
+                sender.Tell(new LeaseDeclined(c.JobId, c.GeneId, c.WorkerId, _state.DeclineReason,
+                    _state.Phase == GenePhase.Leased ? _state.WorkerId : null));
                 break;
             case RenewLease when changed:
                 ArmLeaseTimer();

@@ -45,6 +45,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, WorkerSlot> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _owner = new(StringComparer.Ordinal); // gene key → worker id
     private readonly HashSet<string> _finalizing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _orphans = new(StringComparer.Ordinal); // gene key → holder not (yet) registered
+    private readonly DateTime _startedAt = DateTime.UtcNow;
     private int _roundRobin;
 
     public JobManagerActor(IActorRef genes, CoordinatorOptions options, PersistenceOptions persistence, IJobFinalizer finalizer)
@@ -69,6 +71,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         Command<LeaseDeclined>(d =>
         {
             Release(Key(d.JobId, d.GeneId));
+            if (d.Holder is { } holder && !_workers.ContainsKey(holder))
+                _orphans[Key(d.JobId, d.GeneId)] = holder;
             TryDispatch();
         });
         Command<GeneReady>(r =>
@@ -93,6 +97,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         Command<Tick>(_ =>
         {
             foreach (var job in _book.InOrder) MaybeFinalize(job.JobId);
+            RevokeOrphans();
             TryDispatch();
         });
         Command<SaveSnapshotSuccess>(_ => { });
@@ -208,6 +213,20 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
             _genes.Tell(new RevokeLease(key[..bar], key[(bar + 1)..], slot.Id, $"worker {slot.Id} left the cluster"));
         }
         TryDispatch();
+    }
+
+    /// <summary>Leases whose holder never registered with this incarnation: the holder is gone, end them now.</summary>
+    private void RevokeOrphans()
+    {
+        if (_orphans.Count == 0 || DateTime.UtcNow - _startedAt < _options.WorkerReregistrationGrace) return;
+        foreach (var (key, holder) in _orphans.ToList())
+        {
+            _orphans.Remove(key);
+            if (_workers.ContainsKey(holder)) continue;
+            int bar = key.IndexOf('|');
+            _log.Info("revoking the lease of {0} held by {1}, which never registered", key, holder);
+            _genes.Tell(new RevokeLease(key[..bar], key[(bar + 1)..], holder, $"holder {holder} did not come back"));
+        }
     }
 
     private void Enqueue(string jobId, string geneId)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ExPecto.Hosting;
+using Microsoft.Extensions.Configuration;
 
 namespace ExPecto.Coordinator.Cli;
 
@@ -20,10 +21,23 @@ internal static class RunCommand
         command.SetAction(async (parse, ct) =>
         {
             var (spec, genes) = job.Read(parse);
+            // Knobs come from EXPECTO_* like every role's; the command line overrides devices.
+            var config = new ConfigurationBuilder().AddExPectoSources().Build();
+            var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(config, WorkerOptions.Section);
+            if (parse.GetResult(devices) is not null || config["Worker:Devices"] is null)
+                worker.Devices = parse.GetValue(devices)!;
+            int lastSettled = -1;
             var runner = new EmbeddedRunner(ScienceWiring.Engines(), ScienceWiring.Finalizer())
             {
-                Worker = new WorkerOptions { Devices = parse.GetValue(devices)! },
-                Progress = v => Console.Error.Write($"\r{v.JobId}: {v.Committed + v.Failed}/{v.Genes} genes settled ({v.Failed} failed)   "),
+                Cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(config, ClusterNodeOptions.Section),
+                Coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(config, CoordinatorOptions.Section),
+                Worker = worker,
+                Progress = v =>
+                {
+                    if (v.Committed + v.Failed == lastSettled) return;
+                    lastSettled = v.Committed + v.Failed;
+                    Console.Error.WriteLine($"{v.JobId}: {lastSettled}/{v.Genes} genes settled ({v.Failed} failed)");
+                },
             };
             var result = await runner.RunAsync(spec, genes, parse.GetValue(state)?.FullName, ct);
             if (result.AlreadyComplete)
@@ -31,7 +45,6 @@ internal static class RunCommand
                 Console.WriteLine($"{result.JobId}\tcomplete\talready finished in {spec.OutputDir}; nothing to do");
                 return 0;
             }
-            Console.Error.WriteLine();
             JobArguments.Print(result.Status!, Console.Out);
             return result.Complete ? 0 : ExitPartial;
         });

@@ -71,6 +71,13 @@ public sealed class CoordinatorOptions
     /// <summary>How often a settled gene re-announces itself until the job manager records it.</summary>
     public TimeSpan SettlementRetry { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// After a job manager (re)start, a lease held by a worker that has not registered within this time is
+    /// revoked: its holder died with the previous incarnation (embedded mode) or left while nobody watched.
+    /// Several worker heartbeats long.
+    /// </summary>
+    public TimeSpan WorkerReregistrationGrace { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often the job manager re-checks its dispatch state (lost messages, idle workers).</summary>
     public TimeSpan DispatchTick { get; set; } = TimeSpan.FromSeconds(2);
 }

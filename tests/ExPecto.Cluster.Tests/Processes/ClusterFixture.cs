@@ -48,6 +48,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["EXPECTO_COORDINATOR__LEASEDURATION"] = "00:00:15",
             ["EXPECTO_COORDINATOR__DISPATCHTICK"] = "00:00:01",
             ["EXPECTO_COORDINATOR__SETTLEMENTRETRY"] = "00:00:01",
+            ["EXPECTO_COORDINATOR__WORKERREREGISTRATIONGRACE"] = "00:00:03",
             ["EXPECTO_WORKER__HEARTBEATINTERVAL"] = "00:00:01",
         };
         if (postgres is not null)

@@ -34,8 +34,12 @@ public sealed record WorkGranted(GeneWorkItem Item, int Attempt, TimeSpan LeaseD
 /// <summary>Gene → job manager: the lease was granted.</summary>
 public sealed record LeaseAccepted(string JobId, string GeneId, string WorkerId, int Attempt) : IExPectoMessage;
 
-/// <summary>Gene → job manager: the lease was not granted (leased elsewhere, settled); the worker's credit returns.</summary>
-public sealed record LeaseDeclined(string JobId, string GeneId, string WorkerId, string Reason) : IExPectoMessage;
+/// <summary>
+/// Gene → job manager: the lease was not granted (leased elsewhere, settled); the worker's credit returns.
+/// <paramref name="Holder"/> names the current lease holder, if any, so the job manager can revoke leases of
+/// workers that did not come back after a restart.
+/// </summary>
+public sealed record LeaseDeclined(string JobId, string GeneId, string WorkerId, string Reason, string? Holder = null) : IExPectoMessage;
 
 /// <summary>Gene → worker: the completion is durable (or was already).</summary>
 public sealed record CompletionAcked(string JobId, string GeneId, int Attempt, bool Duplicate) : IExPectoMessage;
