@@ -9,7 +9,7 @@ namespace ExPecto.Coordinator;
 /// </summary>
 internal static class ScienceWiring
 {
-    public static EngineCatalog Engines() => new();
+    public static EngineCatalog Engines(TimeSpan fakeDelay) => new(fakeDelay);
 
     public static IJobFinalizer Finalizer() => new NoOpJobFinalizer();
 }

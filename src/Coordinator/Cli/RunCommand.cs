@@ -27,7 +27,7 @@ internal static class RunCommand
             if (parse.GetResult(devices) is not null || config["Worker:Devices"] is null)
                 worker.Devices = parse.GetValue(devices)!;
             int lastSettled = -1;
-            var runner = new EmbeddedRunner(ScienceWiring.Engines(), ScienceWiring.Finalizer())
+            var runner = new EmbeddedRunner(ScienceWiring.Engines(worker.FakeDelay), ScienceWiring.Finalizer())
             {
                 Cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(config, ClusterNodeOptions.Section),
                 Coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(config, CoordinatorOptions.Section),

@@ -96,6 +96,9 @@ public sealed class WorkerOptions
     /// <summary>How often a worker re-announces its capacity and holdings and resends unacknowledged completions.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Simulated time per gene of the "fake" engine (tests and benchmarks); not part of any job's identity.</summary>
+    public TimeSpan FakeDelay { get; set; } = TimeSpan.Zero;
+
     public IReadOnlyList<string> DeviceList() =>
         Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -1,18 +1,18 @@
-using ExPecto.Coordinator;
-using ExPecto.Hosting;
+using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Processing;
 
 namespace ExPecto.Cluster.Tests.Processes;
 
 /// <summary>
-/// Shared by the process tests: the inputs, the job's genes, and the output of an uninterrupted run of the same
-/// job (embedded, in this process) that every interrupted run must reproduce byte for byte.
+/// Shared by the process tests: the inputs, the job's genes, and the reference output every interrupted cluster
+/// run must reproduce byte for byte: the same processor called gene after gene in a plain loop, uninterrupted,
+/// and the manifest of those outcomes — no actor, no persistence involved.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public const int Genes = 24;
-    public const int DelayMs = 300;
+    public const int Genes = 16;
+    public const int DelayMs = 250;
 
     private readonly TempDir _tmp = new();
     internal TestInputs Inputs { get; private set; } = null!;
@@ -23,12 +23,17 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         Inputs = new TestInputs(_tmp.Sub("inputs"), Genes);
         string refOut = _tmp.Sub("reference");
-        var runner = new EmbeddedRunner(new EngineCatalog(), new NoOpJobFinalizer())
+        var spec = Inputs.Spec(refOut);
+        var digests = JobIdentity.DigestInputs(spec);
+        string jobId = JobIdentity.Compute(digests, spec, Inputs.Genes);
+        var processor = new FakeGeneProcessor();
+        var results = new List<GeneResult>();
+        foreach (var gene in Inputs.Genes)
         {
-            Worker = new WorkerOptions { Devices = "cpu:0,cpu:1,cpu:2,cpu:3", HeartbeatInterval = TimeSpan.FromSeconds(1) },
-        };
-        var result = await runner.RunAsync(Inputs.Spec(refOut, DelayMs), Inputs.Genes, null, CancellationToken.None);
-        Assert.True(result.Complete, "the uninterrupted reference run did not complete");
+            var outcome = await processor.ProcessAsync(new GeneWorkItem(jobId, gene.GeneId, gene.Chrom, spec), CancellationToken.None);
+            results.Add(new GeneResult(gene.GeneId, gene.Chrom, 1, outcome, null));
+        }
+        JobManifest.Write(new FinishedJob(jobId, spec, digests, results), []);
         Reference = OutputSnapshot.Of(refOut);
     }
 
@@ -43,13 +48,14 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         var env = new Dictionary<string, string>
         {
-            ["EXPECTO_CLUSTER__DOWNINGSTABLEAFTER"] = "00:00:03",
+            ["EXPECTO_CLUSTER__DOWNINGSTABLEAFTER"] = "00:00:02",
             ["EXPECTO_CLUSTER__FAILUREDETECTORPAUSE"] = "00:00:03",
             ["EXPECTO_COORDINATOR__LEASEDURATION"] = "00:00:15",
             ["EXPECTO_COORDINATOR__DISPATCHTICK"] = "00:00:01",
             ["EXPECTO_COORDINATOR__SETTLEMENTRETRY"] = "00:00:01",
             ["EXPECTO_COORDINATOR__WORKERREREGISTRATIONGRACE"] = "00:00:03",
             ["EXPECTO_WORKER__HEARTBEATINTERVAL"] = "00:00:01",
+            ["EXPECTO_WORKER__FAKEDELAY"] = TimeSpan.FromMilliseconds(DelayMs).ToString(),
         };
         if (postgres is not null)
         {

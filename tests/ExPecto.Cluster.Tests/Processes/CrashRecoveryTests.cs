@@ -48,7 +48,7 @@ public sealed class CrashRecoveryTests(ClusterFixture fixture) : IDisposable
     private async Task SubmitAsync(Cluster cluster, string outDir, Dictionary<string, string> env)
     {
         var submit = Start("submit", NodeProcess.Expecto,
-            ["submit", "--seed", $"127.0.0.1:{cluster.SeedPort}", .. fixture.Inputs.CliArgs(outDir, ClusterFixture.DelayMs)], env);
+            ["submit", "--seed", $"127.0.0.1:{cluster.SeedPort}", .. fixture.Inputs.CliArgs(outDir)], env);
         int rc = await submit.WaitForExitAsync(TimeSpan.FromSeconds(90));
         Assert.True(rc == 0, $"submit exited {rc}:\n{submit.Tail()}");
         Assert.Matches(@"(?m)^j[0-9a-f]{16}\t(submitted|known)", submit.Log);
@@ -93,7 +93,7 @@ public sealed class CrashRecoveryTests(ClusterFixture fixture) : IDisposable
         var cluster = StartCluster(env);
         await SubmitAsync(cluster, outDir, env);
 
-        await WaitForAsync(() => GeneFiles(outDir) >= 4, JobTimeout, "the first genes");
+        await WaitForAsync(() => GeneFiles(outDir) >= 3, JobTimeout, "the first genes");
         cluster.Worker1.KillHard();
         await WaitForAsync(() => File.Exists(Path.Combine(outDir, JobManifest.SuccessMarker)), JobTimeout, "_SUCCESS after the worker crash");
 
@@ -111,7 +111,7 @@ public sealed class CrashRecoveryTests(ClusterFixture fixture) : IDisposable
         var cluster = StartCluster(env);
         await SubmitAsync(cluster, outDir, env);
 
-        await WaitForAsync(() => GeneFiles(outDir) >= 6, JobTimeout, "the first genes");
+        await WaitForAsync(() => GeneFiles(outDir) >= 5, JobTimeout, "the first genes");
         cluster.Coordinator.KillHard();
         int doneAtCrash = GeneFiles(outDir);
         Assert.True(doneAtCrash < ClusterFixture.Genes, "the job finished before the coordinator could be killed");
@@ -126,9 +126,9 @@ public sealed class CrashRecoveryTests(ClusterFixture fixture) : IDisposable
     {
         string outDir = _tmp.Sub("out");
         var env = ClusterFixture.FastEnv(null);
-        string[] args = ["run", .. fixture.Inputs.CliArgs(outDir, ClusterFixture.DelayMs)];
+        string[] args = ["run", .. fixture.Inputs.CliArgs(outDir)];
         var first = Start("run-1", NodeProcess.Expecto, args, env);
-        await WaitForAsync(() => GeneFiles(outDir) >= 4 || first.HasExited, JobTimeout, "the first genes");
+        await WaitForAsync(() => GeneFiles(outDir) >= 3 || first.HasExited, JobTimeout, "the first genes");
         first.KillHard();
         Assert.False(File.Exists(Path.Combine(outDir, JobManifest.SuccessMarker)), "the run finished before it could be killed");
         Assert.True(File.Exists(Path.Combine(outDir, "_state", "checkpoints.db")));
