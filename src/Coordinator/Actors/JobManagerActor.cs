@@ -287,6 +287,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         var finalizer = _finalizer;
         Task.Run(async () =>
         {
+            AtomicFile.RemoveStaleTemps(finished.Spec.OutputDir);
             var extra = await finalizer.FinalizeAsync(finished, CancellationToken.None);
             JobManifest.Write(finished, extra);
             return new Finalized(jobId, finished.IsComplete, extra);

@@ -22,6 +22,28 @@ public static class AtomicFile
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, Encoding.UTF8.GetBytes(text));
 
+    /// <summary>
+    /// Removes temp files this class left behind (a writer killed between create and rename) under a folder.
+    /// Only for a job whose genes are all settled: no legitimate writer is active then.
+    /// </summary>
+    public static int RemoveStaleTemps(string dir)
+    {
+        if (!Directory.Exists(dir)) return 0;
+        int removed = 0;
+        foreach (string f in Directory.EnumerateFiles(dir, ".*.tmp", SearchOption.AllDirectories))
+        {
+            try
+            {
+                File.Delete(f);
+                removed++;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return removed;
+    }
+
     /// <summary>Writes only when the content differs, so a re-run over a finished folder changes no file.</summary>
     public static bool WriteIfChanged(string path, ReadOnlySpan<byte> bytes)
     {
