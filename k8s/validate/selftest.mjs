@@ -1,0 +1,74 @@
+// Proves the validator fails on wrong manifests: each case breaks one thing in a rendered, valid overlay and
+// expects the matching error; each fixtures/broken-*.yaml holds a deliberately broken object whose first line
+// states the error it must produce (`# expect: <regex>`). Usage: node selftest.mjs <rendered-dev-cpu.yaml> <rendered-gpu.yaml>
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseObjects, podSpecOf, validate, PROFILES } from "./validate.mjs";
+
+const [devFile, gpuFile] = process.argv.slice(2);
+if (!devFile || !gpuFile) {
+  console.error("usage: node selftest.mjs <rendered-dev-cpu.yaml> <rendered-gpu.yaml>");
+  process.exit(2);
+}
+const rendered = { "dev-cpu": parseObjects(readFileSync(devFile, "utf8")), gpu: parseObjects(readFileSync(gpuFile, "utf8")) };
+const find = (objs, kind, component) => objs.find((o) => o.kind === kind && o.metadata?.labels?.["app.kubernetes.io/component"] === component);
+const container = (objs, kind, component) => podSpecOf(find(objs, kind, component)).containers[0];
+
+const cases = [
+  ["gpu", "the GPU worker without its nvidia.com/gpu limit", (o) => delete container(o, "Deployment", "worker").resources.limits["nvidia.com/gpu"], /nvidia\.com\/gpu limit/],
+  ["gpu", "the GPU worker without tolerations", (o) => delete podSpecOf(find(o, "Deployment", "worker")).tolerations, /toleration/],
+  ["dev-cpu", "a CPU worker asking for a GPU", (o) => (container(o, "Deployment", "worker").resources.limits["nvidia.com/gpu"] = 1), /must not ask for nvidia\.com\/gpu/],
+  ["dev-cpu", "the seed StatefulSet pointing at a missing Service", (o) => (find(o, "StatefulSet", "seed").spec.serviceName = "expecto-seeds"), /serviceName expecto-seeds names no Service/],
+  ["dev-cpu", "the seed Service not headless", (o) => (o.find((x) => x.kind === "Service" && x.metadata.name === "expecto-seed").spec.clusterIP = "10.0.0.10"), /must be headless/],
+  ["gpu", "the coordinator without a readiness probe", (o) => delete container(o, "StatefulSet", "coordinator").readinessProbe, /readinessProbe is missing/],
+  ["gpu", "the worker liveness probe on the wrong path", (o) => (container(o, "Deployment", "worker").livenessProbe.httpGet.path = "/"), /livenessProbe must be HTTP GET \/healthz/],
+  ["dev-cpu", "the database without probes", (o) => delete container(o, "StatefulSet", "database").livenessProbe, /postgres: livenessProbe is missing/],
+  ["dev-cpu", "the seed with a writable root filesystem", (o) => (container(o, "StatefulSet", "seed").securityContext.readOnlyRootFilesystem = false), /readOnlyRootFilesystem must be true/],
+  ["gpu", "the worker allowed to run as root", (o) => { podSpecOf(find(o, "Deployment", "worker")).securityContext.runAsNonRoot = false; delete container(o, "Deployment", "worker").securityContext.runAsNonRoot; }, /runAsNonRoot must be true/],
+  ["gpu", "the CronJob running as uid 0", (o) => (podSpecOf(find(o, "CronJob", "scheduler")).securityContext.runAsUser = 0), /runAsUser must not be 0/],
+  ["dev-cpu", "the worker without its component label", (o) => delete find(o, "Deployment", "worker").metadata.labels["app.kubernetes.io/component"], /component/],
+  ["gpu", "the seed without its preStop leave", (o) => delete container(o, "StatefulSet", "seed").lifecycle, /preStop must run/],
+  ["gpu", "workers seeded by IP instead of the seed DNS names", (o) => container(o, "Deployment", "worker").env.filter((e) => e.name.includes("SeedNodes")).forEach((e) => (e.value = "akka.tcp://expecto@10.0.0.1:4053")), /seed DNS names/],
+  ["gpu", "a Role with a wildcard verb", (o) => (o.find((x) => x.kind === "Role").rules = [{ apiGroups: [""], resources: ["pods"], verbs: ["*"] }]), /wildcard in verbs/],
+  ["gpu", "remoting opened to every namespace", (o) => o.find((x) => x.metadata.name === "expecto-remoting").spec.ingress[0].from.push({ namespaceSelector: {} }), /only to cluster members/],
+  ["gpu", "no PodDisruptionBudget for workers", (o) => o.splice(o.findIndex((x) => x.kind === "PodDisruptionBudget" && x.metadata.name === "expecto-worker"), 1), /no PodDisruptionBudget selects the worker pods/],
+  ["gpu", "a replica count that is not an integer", (o) => (find(o, "Deployment", "worker").spec.replicas = "two"), /schema: .*replicas must be integer/],
+  ["gpu", "a Secret reference nobody provides", (o) => (podSpecOf(find(o, "StatefulSet", "seed")).volumes[0].secret.secretName = "nope"), /Secret nope is neither rendered nor declared external/],
+  ["dev-cpu", "a custom resource kind", (o) => o.push({ apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "x", namespace: "expecto-dev" } }), /not a built-in Kubernetes API/],
+];
+
+let failed = 0;
+const check = (label, errors, expected) => {
+  const hit = errors.some((e) => expected.test(e));
+  if (!hit) {
+    failed++;
+    console.error(`  ✗ ${label}: expected an error matching ${expected}, got ${errors.length ? errors.join(" | ") : "none"}`);
+  } else console.log(`  ✓ rejects ${label}`);
+};
+
+for (const [overlay, objs] of Object.entries(rendered)) {
+  const errors = await validate(objs, PROFILES[overlay]);
+  if (errors.length) {
+    failed++;
+    console.error(`  ✗ the unmodified ${overlay} overlay should be valid: ${errors.join(" | ")}`);
+  }
+}
+for (const [overlay, label, mutate, expected] of cases) {
+  const objs = structuredClone(rendered[overlay]);
+  mutate(objs);
+  check(`${label} (${overlay})`, await validate(objs, PROFILES[overlay]), expected);
+}
+const here = dirname(fileURLToPath(import.meta.url));
+for (const name of readdirSync(join(here, "fixtures")).filter((f) => f.endsWith(".yaml")).sort()) {
+  const text = readFileSync(join(here, "fixtures", name), "utf8");
+  const expect = /^# expect: (.+)$/m.exec(text);
+  if (!expect) {
+    failed++;
+    console.error(`  ✗ fixtures/${name}: first line must be "# expect: <regex>"`);
+    continue;
+  }
+  check(`fixtures/${name}`, await validate(parseObjects(text), null), new RegExp(expect[1]));
+}
+console.log(failed === 0 ? `selftest: all ${cases.length} mutations and the fixtures were rejected as expected` : `selftest: ${failed} failure(s)`);
+process.exitCode = failed === 0 ? 0 : 1;

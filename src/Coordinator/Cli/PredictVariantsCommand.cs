@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Diagnostics;
+using ExPecto.Beluga;
+using ExPecto.Core;
+using ExPecto.Core.Annotation;
+using ExPecto.Core.Effects;
+using ExPecto.Core.Genome;
+using ExPecto.Core.Models;
+using ExPecto.Core.Output;
+using ExPecto.Core.Variants;
+
+namespace ExPecto.Coordinator.Cli;
+
+/// <summary>`expecto predict-variants`: ExPecto's chromatin.py + predict.py on a VCF.</summary>
+internal static class PredictVariantsCommand
+{
+    public static Command Create()
+    {
+        var science = new ScienceOptions();
+        var vcf = new Option<string?>("--vcf") { Description = "Variants: VCF (plain, gzip or BGZF; headers optional); default: the demo variants" };
+        var output = new Option<string>("--out") { Description = "Output table: .parquet, .tsv or .csv", Required = true };
+        var refMismatch = new Option<string>("--ref-mismatch") { Description = "When REF disagrees with the genome: error, warn (score it, count it) or skip", DefaultValueFactory = _ => "warn" };
+        var closest = new Option<string?>("--closest-gene") { Description = "ExPecto closest-gene file (BEDOPS closest-features output) instead of the nearest TSS of --annotation" };
+        var command = new Command("predict-variants", "Predict each variant's expression effect (log fold change, alt − ref) in every tissue model");
+        science.AddTo(command);
+        foreach (Option o in new Option[] { vcf, output, refMismatch, closest }) command.Options.Add(o);
+        command.SetAction((parse, ct) =>
+        {
+            var inputs = science.Resolve(parse);
+            string vcfPath = parse.GetValue(vcf) ?? Demo.Variants(Demo.Directory());
+            var policy = ScienceOptions.ParsePolicy(parse.GetValue(refMismatch)!);
+            return Task.FromResult(Run(inputs, vcfPath, parse.GetValue(output)!, policy, parse.GetValue(closest), ct));
+        });
+        return command;
+    }
+
+    private static int Run(ResolvedInputs inputs, string vcfPath, string outPath, RefMismatchPolicy policy, string? closestGene, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        using var genome = IndexedFasta.Open(inputs.Genome);
+        var models = TissueModelSet.Load(inputs.Models);
+        var annotation = closestGene is null ? GeneAnnotation.Load(inputs.Annotation) : null;
+        using var model = TorchChromatinModel.Load(inputs.Beluga, inputs.Torch);
+        var matrix = new EffectMatrix(models);
+        var predictor = new VariantEffectPredictor(genome, model, matrix, Math.Max(1, inputs.Torch.BatchSize / 9));
+        long warned = 0;
+        var reader = new VcfReader(vcfPath, genome, new VcfReadOptions
+        {
+            RefMismatch = policy,
+            Warning = w => { if (warned++ < 10) Console.Error.WriteLine($"expecto: warning: {w}"); },
+        });
+        var assigned = closestGene is null
+            ? predictor.AssignNearest(reader.Read(), annotation!)
+            : VariantEffectPredictor.AssignFromClosestGeneFile(reader.Read(), closestGene);
+        var keys = new[]
+        {
+            new KeyColumn("chrom", KeyKind.Text), new KeyColumn("pos", KeyKind.Integer), new KeyColumn("ref", KeyKind.Text),
+            new KeyColumn("alt", KeyKind.Text), new KeyColumn("gene", KeyKind.Text), new KeyColumn("strand", KeyKind.Text),
+            new KeyColumn("dist", KeyKind.Integer),
+        };
+        using (var table = new ResultTableWriter(outPath, keys, models.TissueNames.ToList()))
+        {
+            var progress = new Progress("variants");
+            foreach (var row in predictor.Predict(assigned, ct))
+            {
+                var v = row.Assigned.Variant;
+                table.Append([v.Chrom, v.Pos, v.Ref, v.Alt, row.Assigned.GeneId, row.Assigned.Strand > 0 ? "+" : "-", row.Assigned.Distance], row.Effects);
+                progress.Tick(table.Rows);
+            }
+            table.Complete();
+            progress.Done(table.Rows);
+        }
+        var read = reader.Summary;
+        var skipped = read.SkippedByReason.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key}={kv.Value}")
+            .Concat(predictor.Summary.Skipped.Select(kv => $"{kv.Key}={kv.Value}")).ToList();
+        Console.Error.WriteLine(
+            $"expecto: variants read {read.AllelesRead}, scored {predictor.Summary.Scored}, REF mismatches {read.RefMismatches}, " +
+            $"skipped {read.SkippedTotal + predictor.Summary.Skipped.Values.Sum()}{(skipped.Count > 0 ? " (" + string.Join(", ", skipped) + ")" : "")}; " +
+            $"{models.Count} tissues; {clock.Elapsed.TotalSeconds:F1} s");
+        Console.Out.WriteLine(Path.GetFullPath(outPath));
+        return 0;
+    }
+}

@@ -1,0 +1,44 @@
+namespace ExPecto.Admin;
+
+/// <summary>
+/// Where a node serves its admin console and health endpoints, and where it finds the admin token.
+/// Bound from the configuration section <see cref="Section"/> (environment: <c>ExPecto__Admin__Endpoint</c>, …).
+/// </summary>
+public sealed class AdminOptions
+{
+    public const string Section = "ExPecto:Admin";
+
+    /// <summary>The environment variable that may carry the token itself (read once, at start).</summary>
+    public const string TokenEnvironmentVariable = "EXPECTO_ADMIN_TOKEN";
+
+    /// <summary>The environment variable that may name a file holding the token (re-read when the file changes).</summary>
+    public const string TokenFileEnvironmentVariable = "EXPECTO_ADMIN_TOKEN_FILE";
+
+    /// <summary>The default endpoint: loopback only, so a node exposes nothing unless configured to.</summary>
+    public const string DefaultEndpoint = "127.0.0.1:9110";
+
+    /// <summary>
+    /// host:port the endpoint listens on. Port 0 picks a free port (tests). In Kubernetes use 0.0.0.0:9110 so the
+    /// kubelet reaches /healthz and /readyz; NetworkPolicy then limits who reaches the port.
+    /// </summary>
+    public string Endpoint { get; set; } = DefaultEndpoint;
+
+    /// <summary>
+    /// A file holding the token (first line, surrounding whitespace ignored). It is re-read whenever its
+    /// modification time changes, so a rotated Kubernetes Secret takes effect without a restart.
+    /// When unset, <see cref="TokenFileEnvironmentVariable"/> and then <see cref="TokenEnvironmentVariable"/> are used.
+    /// </summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>The token given in code (tests, embedded mode). Takes precedence over files and the environment.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>
+    /// Whether read-only commands need no token when the caller connects from loopback. Callers from other
+    /// addresses always need the token.
+    /// </summary>
+    public bool OpenReadOnlyOnLoopback { get; set; } = true;
+
+    /// <summary>How long a command may wait on the cluster (sharding statistics, handler calls) before it fails.</summary>
+    public TimeSpan AskTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

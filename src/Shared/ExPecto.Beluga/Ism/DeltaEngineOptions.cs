@@ -1,0 +1,15 @@
+namespace ExPecto.Beluga.Ism;
+
+/// <summary>Settings shared by the saturation-mutagenesis delta engines.</summary>
+public sealed record DeltaEngineOptions
+{
+    /// <summary>Torch device the network and activations live on: "cpu" (default), "cuda" or "cuda:N".</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>
+    /// Mutations handled per internal batch. Each mutation costs 9 shifts × 2 strands windows, so the naive engine
+    /// runs 18 × this many full windows per forward pass; the incremental engine updates this many mutations at once.
+    /// Bounds peak memory; the result does not depend on it.
+    /// </summary>
+    public int MutationsPerBatch { get; init; } = 16;
+}

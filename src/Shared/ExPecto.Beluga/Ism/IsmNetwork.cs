@@ -1,0 +1,156 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ExPecto.Beluga.Ism;
+
+/// <summary>
+/// Beluga's layers as plain tensors on one device, read from a state dict keyed like the PyTorch model
+/// (model.0.{0,2,6,8,12,14}, model.1.2.1, model.1.4.1). Widths come from the shapes, so reduced test networks work.
+/// Convolutions run as conv1d over [batch, channels, width] (kernel (1,8) with the unit axis dropped).
+/// Owns copies of the weights; the caller's tensors are never modified or disposed.
+/// </summary>
+internal sealed class IsmNetwork : IDisposable
+{
+    public const int WindowLength = 2000;
+    public const int Kernel = 8;
+    public const int Pool = 4;
+    /// <summary>Conv6 output width for a 2,000 bp window: 2000→1993→1986→496→489→482→120→113→106.</summary>
+    public const int FinalWidth = 106;
+
+    private static readonly string[] s_convKeys = ["model.0.0", "model.0.2", "model.0.6", "model.0.8", "model.0.12", "model.0.14"];
+    private const string Fc1Key = "model.1.2.1";
+    private const string Fc2Key = "model.1.4.1";
+
+    private readonly Tensor[] _convWeight = new Tensor[6];
+    private readonly Tensor[] _convBias = new Tensor[6];
+    private readonly Tensor _fc1Bias;
+    private readonly Tensor _fc2Weight;
+    private readonly Tensor _fc2Bias;
+
+    /// <param name="fc1Layout">Which layout of the first linear layer to keep (the other is not stored).</param>
+    public IsmNetwork(IReadOnlyDictionary<string, Tensor> stateDict, string device, Fc1Layout fc1Layout)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        Device = torch.device(device);
+        Channels = new int[6];
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            long inChannels = 4;
+            for (int i = 0; i < 6; i++)
+            {
+                Tensor w = Get(stateDict, s_convKeys[i] + ".weight");
+                Tensor b = Get(stateDict, s_convKeys[i] + ".bias");
+                if (w.ndim != 4 || w.shape[1] != inChannels || w.shape[2] != 1 || w.shape[3] != Kernel)
+                    throw new ArgumentException($"{s_convKeys[i]}.weight: expected [out, {inChannels}, 1, {Kernel}], found [{string.Join(", ", w.shape)}]", nameof(stateDict));
+                if (b.ndim != 1 || b.shape[0] != w.shape[0])
+                    throw new ArgumentException($"{s_convKeys[i]}.bias: expected [{w.shape[0]}], found [{string.Join(", ", b.shape)}]", nameof(stateDict));
+                _convWeight[i] = Own(w.reshape(w.shape[0], inChannels, Kernel));
+                _convBias[i] = Own(b);
+                Channels[i] = (int)w.shape[0];
+                inChannels = w.shape[0];
+            }
+
+            Tensor w1 = Get(stateDict, Fc1Key + ".weight");
+            Tensor b1 = Get(stateDict, Fc1Key + ".bias");
+            long flat = inChannels * FinalWidth;
+            if (w1.ndim != 2 || w1.shape[1] != flat || b1.ndim != 1 || b1.shape[0] != w1.shape[0])
+                throw new ArgumentException($"{Fc1Key}: expected weight [H, {flat}] and bias [H], found [{string.Join(", ", w1.shape)}] and [{string.Join(", ", b1.shape)}]", nameof(stateDict));
+            Hidden = (int)w1.shape[0];
+            if (fc1Layout == Fc1Layout.PyTorch)
+            {
+                Fc1Weight = Own(w1);
+            }
+            else
+            {
+                // [H, C6·106] channel-major → [106·C6, H]: the rows of one conv6 column are contiguous, so a window's
+                // (or a changed span's) block is a plain narrow along dim 0.
+                Fc1WeightByColumn = Own(w1.reshape(Hidden, inChannels, FinalWidth).permute(2, 1, 0).reshape(FinalWidth * inChannels, Hidden));
+            }
+            _fc1Bias = Own(b1);
+
+            Tensor w2 = Get(stateDict, Fc2Key + ".weight");
+            Tensor b2 = Get(stateDict, Fc2Key + ".bias");
+            if (w2.ndim != 2 || w2.shape[1] != Hidden || b2.ndim != 1 || b2.shape[0] != w2.shape[0])
+                throw new ArgumentException($"{Fc2Key}: expected weight [F, {Hidden}] and bias [F], found [{string.Join(", ", w2.shape)}] and [{string.Join(", ", b2.shape)}]", nameof(stateDict));
+            FeatureCount = (int)w2.shape[0];
+            _fc2Weight = Own(w2);
+            _fc2Bias = Own(b2);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public enum Fc1Layout
+    {
+        /// <summary>[H, C6·106] as stored by PyTorch (full-window forward).</summary>
+        PyTorch,
+        /// <summary>[106·C6, H]: column-major blocks for span updates.</summary>
+        ByColumn,
+    }
+
+    public Device Device { get; }
+
+    /// <summary>Output channels of the six convolutions.</summary>
+    public int[] Channels { get; }
+
+    public int Hidden { get; }
+
+    public int FeatureCount { get; }
+
+    /// <summary>[H, C6·106], only with <see cref="Fc1Layout.PyTorch"/>.</summary>
+    public Tensor? Fc1Weight { get; }
+
+    /// <summary>[106·C6, H], only with <see cref="Fc1Layout.ByColumn"/>.</summary>
+    public Tensor? Fc1WeightByColumn { get; }
+
+    public Tensor Fc1Bias => _fc1Bias;
+
+    /// <summary>Convolution <paramref name="layer"/> (0..5) then ReLU: [n, Cin, W] → [n, Cout, W − 7].</summary>
+    public Tensor Conv(int layer, Tensor x) =>
+        torch.nn.functional.relu(torch.nn.functional.conv1d(x, _convWeight[layer], _convBias[layer]));
+
+    /// <summary>MaxPool 4 with stride 4 (trailing remainder dropped): [n, C, W] → [n, C, W / 4].</summary>
+    public static Tensor MaxPool(Tensor x) => torch.nn.functional.max_pool1d(x, Pool, Pool);
+
+    /// <summary>All six convolutions and both pools: [n, 4, W] → [n, C6, ((W − 14) / 4 − 14) / 4 − 14].</summary>
+    public Tensor Trunk(Tensor x)
+    {
+        x = Conv(1, Conv(0, x));
+        x = Conv(3, Conv(2, MaxPool(x)));
+        return Conv(5, Conv(4, MaxPool(x)));
+    }
+
+    /// <summary>From fc1 pre-activations [n, H] to probabilities [n, F]: ReLU, fc2, sigmoid.</summary>
+    public Tensor Head(Tensor fc1PreActivation) =>
+        torch.sigmoid(torch.nn.functional.linear(torch.nn.functional.relu(fc1PreActivation), _fc2Weight, _fc2Bias));
+
+    /// <summary>Full network on one strand: one-hot windows [n, 4, 2000] → probabilities [n, F].</summary>
+    public Tensor Forward(Tensor windows)
+    {
+        if (Fc1Weight is null) throw new InvalidOperationException("network was built without the PyTorch fc1 layout");
+        Tensor trunk = Trunk(windows);
+        return Head(torch.nn.functional.linear(trunk.reshape(trunk.shape[0], -1), Fc1Weight, _fc1Bias));
+    }
+
+    public void Dispose()
+    {
+        foreach (Tensor? t in _convWeight) t?.Dispose();
+        foreach (Tensor? t in _convBias) t?.Dispose();
+        Fc1Weight?.Dispose();
+        Fc1WeightByColumn?.Dispose();
+        _fc1Bias?.Dispose();
+        _fc2Weight?.Dispose();
+        _fc2Bias?.Dispose();
+    }
+
+    private static Tensor Get(IReadOnlyDictionary<string, Tensor> stateDict, string key) =>
+        stateDict.TryGetValue(key, out Tensor? t) ? t : throw new ArgumentException($"state dict has no '{key}'", "stateDict");
+
+    // A float32 copy on the device that outlives the construction scope (clone: never alias the caller's tensor).
+    private Tensor Own(Tensor t) => t.detach().to(ScalarType.Float32).to(Device).contiguous().clone().DetachFromDisposeScope();
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test: builds the solution, starts a private PostgreSQL on 127.0.0.1 (when PostgreSQL is installed) for
+# the production-persistence tests, runs all test projects, validates the Kubernetes manifests, prints a summary.
+# Usage: ./test.sh [extra dotnet test args, e.g. --filter FullyQualifiedName~Genome]
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+results="$root/TestResults"
+rm -rf "$results"; mkdir -p "$results"
+
+log() { printf '[test] %s\n' "$*"; }
+
+# --- PostgreSQL (private instance, random port, removed at exit) ----------------------------------------------
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+pg_dir=""
+cleanup() {
+  if [ -n "$pg_dir" ] && [ -d "$pg_dir" ]; then
+    as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
+}
+trap cleanup EXIT
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+if [ -z "${EXPECTO_TEST_PG:-}" ] && [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ]; then
+  pg_dir=$(mktemp -d /tmp/expecto-pg.XXXXXX)
+  chmod 755 "$pg_dir"
+  [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)
+  as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust >/dev/null
+  as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/pg.log" -w \
+    -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  export EXPECTO_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+  export EXPECTO_TEST_PG_CTL="$pg_bin/pg_ctl"
+  export EXPECTO_TEST_PG_DATA="$pg_dir/data"
+  log "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+elif [ -z "${EXPECTO_TEST_PG:-}" ]; then
+  log "PostgreSQL is not installed: the PostgreSQL persistence tests will be skipped (apt-get install postgresql)"
+fi
+
+# --- build and test --------------------------------------------------------------------------------------------
+log "building"
+dotnet build ExPecto.Cluster.sln -c Release -nologo -v q -clp:ErrorsOnly
+status=0
+dotnet test ExPecto.Cluster.sln -c Release --no-build -nologo \
+  --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# --- Kubernetes manifests --------------------------------------------------------------------------------------
+if [ -x k8s/validate.sh ] && [ $# -eq 0 ]; then
+  log "validating Kubernetes manifests"
+  k8s/validate.sh || status=$?
+fi
+
+# --- summary ---------------------------------------------------------------------------------------------------
+python3 - "$results" <<'PY' || true
+import glob, sys, xml.etree.ElementTree as ET
+p = f = s = 0
+for trx in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(trx).getroot().find(".//{*}ResultSummary/{*}Counters")
+    if c is None: continue
+    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)); s += int(c.get("notExecuted", 0))
+print(f"{p} passed, {f} failed, {s} skipped")
+PY
+exit $status

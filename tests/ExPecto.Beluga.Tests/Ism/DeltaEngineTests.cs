@@ -1,0 +1,167 @@
+using ExPecto.Beluga.Ism;
+using ExPecto.Core.Chromatin;
+using ExPecto.Core.Transforms;
+using static TorchSharp.torch;
+
+namespace ExPecto.Beluga.Tests.Ism;
+
+public sealed class DeltaEngineTests : IDisposable
+{
+    private static readonly int[] s_channels = [16, 16, 24, 24, 32, 32];
+    private const int Hidden = 64;
+    private const int RegionLength = 7000;
+
+    private readonly Dictionary<string, Tensor> _weights = IsmTestSupport.RandomStateDict(20180716, s_channels, Hidden);
+
+    public void Dispose() => IsmTestSupport.Dispose(_weights);
+
+    [Fact]
+    public void Naive_engine_matches_the_full_window_definition_computed_independently()
+    {
+        byte[] region = IsmTestSupport.Chr20Region(RegionLength);
+        // Both contract edges (the first and last allowed offsets), different ALT bases.
+        PointMutation[] mutations =
+        [
+            new(1799, Other(region[1799], 0)),
+            new(RegionLength - 1801, Other(region[RegionLength - 1801], 2)),
+        ];
+        float[] deltas = Run(new NaiveDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 2 }), region, mutations);
+
+        int f = IsmTestSupport.Features;
+        double maxAbs = 0, maxErr = 0;
+        for (int i = 0; i < mutations.Length; i++)
+        {
+            for (int k = 0; k < VariantShifts.All.Length; k++)
+            {
+                int s = VariantShifts.All[k];
+                int start = mutations[i].Offset + s - 999;
+                byte[] refWindow = region.AsSpan(start, 2000).ToArray();
+                byte[] altWindow = (byte[])refWindow.Clone();
+                altWindow[999 - s] = mutations[i].Alt;
+                double[] alt = IsmTestSupport.DirectPredict(_weights, altWindow);
+                double[] reference = IsmTestSupport.DirectPredict(_weights, refWindow);
+                for (int j = 0; j < f; j++)
+                {
+                    double expected = alt[j] - reference[j];
+                    maxAbs = Math.Max(maxAbs, Math.Abs(expected));
+                    maxErr = Math.Max(maxErr, Math.Abs(expected - deltas[(i * VariantShifts.All.Length + k) * f + j]));
+                }
+            }
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"max |Δ| {maxAbs:g3}, max |naive − direct| {maxErr:g3}");
+        Assert.True(maxAbs > 1e-3, $"random network is insensitive to point mutations (max |Δ| = {maxAbs:g3}); the comparison would prove nothing");
+        Assert.True(maxErr < 1e-6, $"naive Δ differs from the direct definition by up to {maxErr:g3}");
+    }
+
+    [Fact]
+    public void Incremental_engine_matches_naive_on_real_sequence_across_phases_edges_and_alts()
+    {
+        byte[] region = IsmTestSupport.Chr20Region(RegionLength);
+        var mutations = new List<PointMutation>();
+        // 16 consecutive offsets at each contract edge cover every pooling phase on both strands.
+        for (int p = 1799; p < 1799 + 16; p++) mutations.Add(new(p, Other(region[p], p)));
+        for (int p = RegionLength - 1801; p > RegionLength - 1801 - 8; p--) mutations.Add(new(p, Other(region[p], p)));
+        // All three ALTs at a few interior offsets.
+        foreach (int p in new[] { 2500, 4321 })
+        {
+            for (int a = 0; a < 3; a++) mutations.Add(new(p, Other(region[p], a)));
+        }
+        AssertEnginesAgree(region, [.. mutations]);
+    }
+
+    [Fact]
+    public void Incremental_engine_matches_naive_with_an_N_inside_the_region()
+    {
+        byte[] region = IsmTestSupport.Chr20Region(RegionLength);
+        const int nAt = 3600;
+        region[nAt] = (byte)'N';
+        var mutations = new List<PointMutation>();
+        // At the N itself, right beside it (inside the same conv spans) and far enough that only some windows see it.
+        foreach (int p in new[] { nAt, nAt - 1, nAt + 1, nAt - 8, nAt + 9, nAt - 600, nAt + 1150 })
+            mutations.Add(new(p, Other(region[p], p)));
+        AssertEnginesAgree(region, [.. mutations]);
+    }
+
+    [Fact]
+    public void Incremental_engine_gives_zero_when_alt_equals_ref()
+    {
+        byte[] region = IsmTestSupport.Chr20Region(RegionLength);
+        float[] deltas = Run(new IncrementalDeltaEngine(_weights), region, [new(3000, region[3000])]);
+        Assert.All(deltas, d => Assert.True(Math.Abs(d) < 1e-6, $"Δ = {d}"));
+    }
+
+    [Theory]
+    [InlineData("naive")]
+    [InlineData("incremental")]
+    public void Engines_reject_mutations_whose_windows_leave_the_region(string name)
+    {
+        var region = new byte[4000];
+        Array.Fill(region, (byte)'A');
+        using IMutationDeltaEngine engine = Create(name, 4);
+        using IMutationDeltaSession session = engine.Open(region);
+        var deltas = new float[VariantShifts.All.Length * engine.FeatureCount];
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Compute([new(1798, (byte)'C')], deltas));
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Compute([new(4000 - 1800, (byte)'C')], deltas));
+        Assert.Throws<ArgumentException>(() => session.Compute([new(2000, (byte)'N')], deltas));
+        Assert.Throws<ArgumentException>(() => session.Compute([new(2000, (byte)'C')], new float[deltas.Length - 1]));
+    }
+
+    private void AssertEnginesAgree(byte[] region, PointMutation[] mutations)
+    {
+        // Batch sizes that do not divide the count; two Compute calls so the second reuses cached REF windows.
+        float[] naive = Run(new NaiveDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 5 }), region, mutations);
+        float[] incremental = Run(new IncrementalDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 7 }), region, mutations);
+        double maxAbs = naive.Max(Math.Abs);
+        double maxErr = naive.Zip(incremental, (a, b) => Math.Abs(a - b)).Max();
+        TestContext.Current.TestOutputHelper?.WriteLine($"{mutations.Length} mutations: max |Δ| {maxAbs:g3}, max |incremental − naive| {maxErr:g3}");
+        Assert.True(maxAbs > 1e-3, $"random network is insensitive to point mutations (max |Δ| = {maxAbs:g3})");
+        Assert.True(maxErr < 1e-5, $"incremental Δ differs from naive by up to {maxErr:g3} (max |Δ| {maxAbs:g3})");
+    }
+
+    private static float[] Run(IMutationDeltaEngine engine, byte[] region, PointMutation[] mutations)
+    {
+        using (engine)
+        {
+            int stride = VariantShifts.All.Length * engine.FeatureCount;
+            var deltas = new float[mutations.Length * stride];
+            using IMutationDeltaSession session = engine.Open(region);
+            int half = mutations.Length / 2;
+            session.Compute(mutations.AsSpan(0, half), deltas.AsSpan(0, half * stride));
+            session.Compute(mutations.AsSpan(half), deltas.AsSpan(half * stride));
+            return deltas;
+        }
+    }
+
+    private IMutationDeltaEngine Create(string name, int batch) =>
+        DeltaEngines.Create(name, _weights, new DeltaEngineOptions { MutationsPerBatch = batch });
+
+    [Fact]
+    public void Engines_are_created_by_their_cli_names()
+    {
+        foreach (string name in DeltaEngines.Names)
+        {
+            using IMutationDeltaEngine engine = DeltaEngines.Create(name.ToUpperInvariant(), _weights);
+            Assert.Equal(name, engine.Name);
+            Assert.Equal(IsmTestSupport.Features, engine.FeatureCount);
+        }
+        Assert.Throws<ExPecto.Core.InputException>(() => DeltaEngines.Create("fast", _weights));
+    }
+
+    [Fact]
+    public void Engines_reject_a_state_dict_with_a_missing_or_misshapen_layer()
+    {
+        var missing = new Dictionary<string, Tensor>(_weights);
+        missing.Remove("model.0.8.bias");
+        Assert.Contains("model.0.8.bias", Assert.Throws<ArgumentException>(() => new IncrementalDeltaEngine(missing)).Message);
+        using Tensor wrongFc1 = TorchSharp.torch.zeros(Hidden, 32 * 105);
+        var misshapen = new Dictionary<string, Tensor>(_weights) { ["model.1.2.1.weight"] = wrongFc1 };
+        Assert.Contains("model.1.2.1", Assert.Throws<ArgumentException>(() => new NaiveDeltaEngine(misshapen)).Message);
+    }
+
+    /// <summary>One of the three bases other than <paramref name="refBase"/>, picked by <paramref name="pick"/>.</summary>
+    private static byte Other(byte refBase, int pick)
+    {
+        byte[] others = "ACGT"u8.ToArray().Where(b => b != char.ToUpperInvariant((char)refBase)).ToArray();
+        return others[((pick % 3) + 3) % 3];
+    }
+}
