@@ -97,6 +97,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         Command<Tick>(_ =>
         {
             foreach (var job in _book.InOrder) MaybeFinalize(job.JobId);
+            // Credits must never leak: whatever settled is no longer outstanding anywhere.
+            foreach (string key in _owner.Keys.Where(IsSettled).ToList()) Release(key);
             RevokeOrphans();
             TryDispatch();
         });
@@ -112,6 +114,12 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     private static string Key(string jobId, string geneId) => jobId + "|" + geneId;
+
+    private bool IsSettled(string key)
+    {
+        int bar = key.IndexOf('|');
+        return !_book.Jobs.TryGetValue(key[..bar], out var job) || job.Settled.ContainsKey(key[(bar + 1)..]);
+    }
 
     private void Persist(IReadOnlyList<IJobEvent> events, Action<IJobEvent> after)
     {
@@ -167,7 +175,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         foreach (var h in r.Holding)
         {
             string key = Key(h.JobId, h.GeneId);
-            if (_owner.TryGetValue(key, out var owner) && owner != r.WorkerId) continue;
+            // A heartbeat sent before the worker saw its completion acknowledged still lists a settled gene.
+            if (IsSettled(key) || (_owner.TryGetValue(key, out var owner) && owner != r.WorkerId)) continue;
             _owner[key] = r.WorkerId;
             slot.Outstanding.Add(key);
             Dequeue(key);

@@ -46,6 +46,29 @@ public sealed class JobManagerAndWorkerSpecs() : Akka.Hosting.TestKit.TestKit(na
     }
 
     [Fact]
+    public async Task A_stale_heartbeat_listing_a_settled_gene_does_not_use_up_a_credit()
+    {
+        var genes = CreateTestProbe();
+        var jm = Sys.ActorOf(JobManagerActor.Props(genes.Ref, new CoordinatorOptions(), new PersistenceOptions(), new NoOpJobFinalizer()));
+        jm.Tell(new SubmitJob("j3", Spec("/nonexistent-out"), Digests, [new GeneRef("G1", "chr1"), new GeneRef("G2", "chr1")]));
+        await ExpectMsgAsync<SubmitJobResponse>();
+        var worker = CreateTestProbe();
+        jm.Tell(new RegisterWorker("w1", worker.Ref, 1, []));
+        Assert.Equal("G1", (await genes.ExpectMsgAsync<LeaseGene>()).GeneId);
+        // The heartbeat crosses the settlement: it still lists G1, which the job has already recorded.
+        jm.Tell(new GeneSettled("j3", new GeneResult("G1", "chr1", 1, Outcome, null)), genes.Ref);
+        await genes.ExpectMsgAsync<SettlementRecorded>();
+        Assert.Equal("G2", (await genes.ExpectMsgAsync<LeaseGene>()).GeneId);
+        jm.Tell(new RegisterWorker("w1", worker.Ref, 1, [new HeldGene("j3", "G1", 1), new HeldGene("j3", "G2", 1)]));
+        jm.Tell(new GeneSettled("j3", new GeneResult("G2", "chr1", 1, Outcome, null)), genes.Ref);
+        await genes.ExpectMsgAsync<SettlementRecorded>();
+        jm.Tell(new GetJobStatus("j3"));
+        var status = (await ExpectMsgAsync<JobStatusResponse>()).Jobs.Single();
+        Assert.Equal(0, status.Leased);
+        Assert.Equal(2, status.Committed);
+    }
+
+    [Fact]
     public async Task The_leases_of_a_worker_that_dies_are_revoked()
     {
         var genes = CreateTestProbe();
