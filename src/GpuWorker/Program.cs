@@ -1,1 +1,18 @@
-Console.WriteLine("placeholder");
+using Akka.Hosting;
+using ExPecto.GpuWorker;
+using ExPecto.Hosting;
+using ExPecto.Protocol.Processing;
+using Microsoft.Extensions.Hosting;
+
+// `expecto-worker --coordinator host:port[,host:port] --device cpu|cuda:0,cuda:1 [--port 0] [--slots 1]`
+// Joins the cluster through the given contact points (seed or coordinator nodes) and pulls genes.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwitches());
+var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
+var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(builder.Configuration, WorkerOptions.Section);
+// Engines this worker build offers; the real chromatin engines are registered here.
+var engines = new EngineCatalog(worker.FakeDelay);
+builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
+    .WithExPectoCluster(cluster, Roles.Worker)
+    .WithExPectoWorker(worker, engines));
+await builder.Build().RunAsync();

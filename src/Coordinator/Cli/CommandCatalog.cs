@@ -10,6 +10,10 @@ internal static class CommandCatalog
         yield return PredictVariantsCommand.Create();
         yield return PredictExpressionCommand.Create();
         yield return MutagenesisCommand.Create();
+        yield return RunCommand.Create();
+        yield return ServeCommand.Create();
+        yield return SubmitCommand.Create();
+        yield return StatusCommand.Create();
         yield return VersionCommand.Create();
         yield return AdminCommand.Create();
         yield return TrainCommand.Create();

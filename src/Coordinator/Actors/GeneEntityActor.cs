@@ -1,0 +1,133 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using ExPecto.Hosting;
+using ExPecto.Protocol.Messages;
+using ExPecto.Protocol.Sharding;
+using ExPecto.Protocol.State;
+
+namespace ExPecto.Coordinator.Actors;
+
+/// <summary>
+/// The sharded, persistent entity of one (job, gene). Decides with <see cref="GeneState"/>, persists, replies,
+/// and keeps two timers: the lease deadline and, once settled, the re-announcement to the job manager until it
+/// records the settlement — then the entity passivates for good (leaving remember-entities).
+/// </summary>
+public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
+{
+    private const string LeaseTimer = "lease";
+    private const string SettleTimer = "settle";
+    private sealed record AnnounceSettlement;
+
+    private readonly Func<IActorRef?> _jobManager;
+    private readonly CoordinatorOptions _options;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private GeneState _state;
+
+    public GeneEntityActor(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options)
+    {
+        var (jobId, geneId) = GeneMessageExtractor.Parse(entityId);
+        PersistenceId = "gene-" + entityId;
+        _jobManager = jobManager;
+        _options = options;
+        _state = GeneState.Initial(jobId, geneId);
+
+        Recover<IGeneEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => AfterRecovery());
+
+        Command<AnnounceSettlement>(_ => Announce());
+        Command<CheckLease>(c => Handle(c));
+        Command<IGeneMessage>(c => Handle(c));
+    }
+
+    public static Props Props(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options) =>
+        Akka.Actor.Props.Create(() => new GeneEntityActor(entityId, jobManager, options));
+
+    public override string PersistenceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private void Handle(object command)
+    {
+        var before = _state;
+        var sender = Sender;
+        var events = _state.Decide(command, Now, _options.MaxAttempts);
+        if (events.Count == 0)
+        {
+            AfterDecision(before, command, sender, changed: false);
+            return;
+        }
+        PersistAll(events, e => _state = _state.Apply(e));
+        DeferAsync(command, _ => AfterDecision(before, command, sender, changed: true));
+    }
+
+    private void AfterDecision(GeneState before, object command, IActorRef sender, bool changed)
+    {
+        switch (command)
+        {
+            case LeaseGene c when changed && _state.Phase == GenePhase.Leased && _state.Attempt > before.Attempt:
+                c.Worker.Tell(new WorkGranted(c.Item, _state.Attempt, c.LeaseDuration));
+                sender.Tell(new LeaseAccepted(c.JobId, c.GeneId, c.WorkerId, _state.Attempt));
+                ArmLeaseTimer();
+                break;
+            case LeaseGene c:
+                sender.Tell(new LeaseDeclined(c.JobId, c.GeneId, c.WorkerId, _state.DeclineReason,
+                    _state.Phase == GenePhase.Leased ? _state.WorkerId : null));
+                break;
+            case RenewLease when changed:
+                ArmLeaseTimer();
+                break;
+            case RenewLease c:
+                sender.Tell(new LeaseLost(c.JobId, c.GeneId, c.Attempt));
+                break;
+            case CompleteGene c:
+                sender.Tell(new CompletionAcked(c.JobId, c.GeneId, c.Attempt, Duplicate: !changed));
+                break;
+            case SettlementRecorded when _state.SettlementAcknowledged:
+                Timers.Cancel(SettleTimer);
+                // Done for good: passivating removes the entity from the remembered set.
+                Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+                return;
+        }
+        if (!changed) return;
+        if (_state.IsSettled && !before.IsSettled)
+        {
+            Timers.Cancel(LeaseTimer);
+            Announce();
+        }
+        else if (_state.Phase == GenePhase.Pending && before.Phase == GenePhase.Leased)
+        {
+            Timers.Cancel(LeaseTimer);
+            _log.Info("gene {0} of job {1}: lease ended ({2}); pending again", _state.GeneId, _state.JobId, _state.LastError);
+            _jobManager()?.Tell(new GeneReady(_state.JobId, _state.GeneId));
+        }
+    }
+
+    private void AfterRecovery()
+    {
+        if (_state.Phase == GenePhase.Leased)
+            ArmLeaseTimer();
+        else if (_state.IsSettled && !_state.SettlementAcknowledged)
+            Announce();
+        else if (_state.IsSettled)
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        else if (_state.Attempt > 0)
+            _jobManager()?.Tell(new GeneReady(_state.JobId, _state.GeneId));
+    }
+
+    private void ArmLeaseTimer()
+    {
+        long wait = Math.Max(0, _state.ExpiresAtMs - Now) + 50;
+        Timers.StartSingleTimer(LeaseTimer, new CheckLease(_state.Attempt), TimeSpan.FromMilliseconds(wait));
+    }
+
+    private void Announce()
+    {
+        if (_state.SettlementAcknowledged || _state.Result is not { } result) return;
+        _jobManager()?.Tell(new GeneSettled(_state.JobId, result));
+        Timers.StartSingleTimer(SettleTimer, new AnnounceSettlement(), _options.SettlementRetry);
+    }
+}

@@ -1,0 +1,34 @@
+using Akka.Actor;
+using Akka.Hosting;
+using ExPecto.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ExPecto.Coordinator.Cli;
+
+/// <summary>A short-lived client node (role "client") that joins the cluster to talk to the job manager, then leaves.</summary>
+internal static class ClusterClient
+{
+    public static async Task<T> WithJobManagerAsync<T>(string seeds, Func<IActorRef, Task<T>> use, CancellationToken ct)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddExPectoSources();
+        var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
+        cluster.Port = 0;
+        cluster.Seeds = seeds;
+        builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
+            .WithExPectoCluster(cluster, Roles.Client)
+            .WithJobManagerProxy());
+        using var host = builder.Build();
+        await host.StartAsync(ct);
+        try
+        {
+            var jm = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<JobManager>(ct);
+            return await use(jm);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using ExPecto.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace ExPecto.Coordinator.Cli;
+
+/// <summary>`expecto run`: the whole cluster in this process (embedded mode), resumable, idempotent on a finished folder.</summary>
+internal static class RunCommand
+{
+    public const int ExitPartial = 3;
+
+    public static Command Create()
+    {
+        var job = new JobArguments();
+        var state = new Option<FileInfo?>("--state") { Description = "Checkpoint database (SQLite); default DIR/_state/checkpoints.db" };
+        var devices = new Option<string>("--devices") { Description = "Inference loops: cpu, or cuda:0,cuda:1", DefaultValueFactory = _ => "cpu" };
+        var command = new Command("run", "Run a saturation mutagenesis job with every role in this process; resumes after a crash");
+        job.AddTo(command);
+        command.Options.Add(state);
+        command.Options.Add(devices);
+        command.SetAction(async (parse, ct) =>
+        {
+            var (spec, genes) = job.Read(parse);
+            // Knobs come from EXPECTO_* like every role's; the command line overrides devices.
+            var config = new ConfigurationBuilder().AddExPectoSources().Build();
+            var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(config, WorkerOptions.Section);
+            if (parse.GetResult(devices) is not null || config["Worker:Devices"] is null)
+                worker.Devices = parse.GetValue(devices)!;
+            int lastSettled = -1;
+            var runner = new EmbeddedRunner(ScienceWiring.Engines(worker.FakeDelay), ScienceWiring.Finalizer())
+            {
+                Cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(config, ClusterNodeOptions.Section),
+                Coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(config, CoordinatorOptions.Section),
+                Worker = worker,
+                Progress = v =>
+                {
+                    if (v.Committed + v.Failed == lastSettled) return;
+                    lastSettled = v.Committed + v.Failed;
+                    Console.Error.WriteLine($"{v.JobId}: {lastSettled}/{v.Genes} genes settled ({v.Failed} failed)");
+                },
+            };
+            var result = await runner.RunAsync(spec, genes, parse.GetValue(state)?.FullName, ct);
+            if (result.AlreadyComplete)
+            {
+                Console.WriteLine($"{result.JobId}\tcomplete\talready finished in {spec.OutputDir}; nothing to do");
+                return 0;
+            }
+            JobArguments.Print(result.Status!, Console.Out);
+            return result.Complete ? 0 : ExitPartial;
+        });
+        return command;
+    }
+}

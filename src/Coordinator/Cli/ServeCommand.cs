@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Akka.Hosting;
+using ExPecto.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace ExPecto.Coordinator.Cli;
+
+/// <summary>`expecto serve`: the coordinator role (job manager + gene entities), until stopped.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int?>("--port") { Description = "Remoting port (default 4054; EXPECTO_CLUSTER__PORT)" };
+        var host = new Option<string?>("--host") { Description = "Interface to bind (default 127.0.0.1)" };
+        var seed = new Option<string?>("--seed") { Description = "Seed nodes host:port[,host:port] (default: found a cluster)" };
+        var state = new Option<string?>("--state") { Description = "SQLite checkpoint file (default expecto-state/checkpoints.db)" };
+        var pg = new Option<string?>("--pg") { Description = "PostgreSQL connection string (instead of SQLite)" };
+        var command = new Command("serve", "Run the coordinator role: job management and gene entities, persisted");
+        foreach (var o in new Option[] { port, host, seed, state, pg }) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            var overrides = new Dictionary<string, string?> { ["Cluster:Port"] = "4054" };
+            builder.Configuration.AddInMemoryCollectionCompat(overrides);
+            builder.Configuration.AddExPectoSources();
+            var cli = new Dictionary<string, string?>();
+            if (parse.GetValue(port) is { } p) cli["Cluster:Port"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (parse.GetValue(host) is { } h) cli["Cluster:Hostname"] = h;
+            if (parse.GetValue(seed) is { } s) cli["Cluster:Seeds"] = s;
+            if (parse.GetValue(state) is { } st) cli["Persistence:SqliteFile"] = st;
+            if (parse.GetValue(pg) is { } cs)
+            {
+                cli["Persistence:Provider"] = "postgresql";
+                cli["Persistence:ConnectionString"] = cs;
+            }
+            builder.Configuration.AddInMemoryCollectionCompat(cli);
+            var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
+            var persistence = ExPectoHostingExtensions.Bind<PersistenceOptions>(builder.Configuration, PersistenceOptions.Section);
+            var coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(builder.Configuration, CoordinatorOptions.Section);
+            builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
+                .WithExPectoCluster(cluster, Roles.Coordinator)
+                .WithExPectoPersistence(persistence)
+                .WithExPectoCoordinator(coordinator, persistence, ScienceWiring.Finalizer()));
+            using var app = builder.Build();
+            Console.Error.WriteLine($"expecto serve: coordinator on {cluster.Hostname}:{cluster.Port}, state {(persistence.IsPostgres ? "postgresql" : persistence.SqliteFile)}");
+            await app.RunAsync(ct);
+            return 0;
+        });
+        return command;
+    }
+}
+
+internal static class ConfigurationCompat
+{
+    public static void AddInMemoryCollectionCompat(this Microsoft.Extensions.Configuration.IConfigurationBuilder builder, IDictionary<string, string?> values) =>
+        Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(builder, values);
+}

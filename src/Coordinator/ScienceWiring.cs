@@ -1,0 +1,15 @@
+using ExPecto.Protocol.Jobs;
+using ExPecto.Protocol.Processing;
+
+namespace ExPecto.Coordinator;
+
+/// <summary>
+/// Where the science plugs into the cluster: the engines embedded workers offer (besides "fake") and the job
+/// finalizer (genes.parquet from the per-gene summaries). The only place that knows the concrete types.
+/// </summary>
+internal static class ScienceWiring
+{
+    public static EngineCatalog Engines(TimeSpan fakeDelay) => new(fakeDelay);
+
+    public static IJobFinalizer Finalizer() => new NoOpJobFinalizer();
+}

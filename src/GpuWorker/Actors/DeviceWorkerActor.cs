@@ -1,0 +1,173 @@
+using Akka.Actor;
+using Akka.Event;
+using ExPecto.Hosting;
+using ExPecto.Protocol.Messages;
+using ExPecto.Protocol.Processing;
+
+namespace ExPecto.GpuWorker.Actors;
+
+/// <summary>
+/// One inference loop on one device. Pulls work by announcing its slots (the credit window) to the job manager,
+/// runs one gene at a time on a dedicated thread (TorchSharp scopes are per thread), renews the lease of what it
+/// holds, and resends each completion until the gene entity acknowledges it. Genes granted beyond the running one
+/// wait in arrival order.
+/// </summary>
+public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
+{
+    private sealed record Heartbeat;
+    private sealed record Processed(string Key, int Attempt, GeneOutcome Outcome);
+    private sealed record ProcessFailed(string Key, int Attempt, Exception Error);
+
+    private sealed class Held(WorkGranted grant)
+    {
+        public WorkGranted Grant { get; set; } = grant;
+        public CancellationTokenSource? Cancel { get; set; }
+        public GeneOutcome? Outcome { get; set; }
+        public DateTime LastRenew { get; set; } = DateTime.UtcNow;
+        public bool Running => Cancel is not null && Outcome is null;
+    }
+
+    private readonly string _workerId;
+    private readonly string _device;
+    private readonly int _slots;
+    private readonly IGeneProcessor _processor;
+    private readonly IActorRef _jobManager;
+    private readonly IActorRef _genes;
+    private readonly WorkerOptions _options;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, Held> _held = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+
+    public DeviceWorkerActor(string workerId, string device, IGeneProcessor processor, IActorRef jobManager, IActorRef genes, WorkerOptions options)
+    {
+        _workerId = workerId;
+        _device = device;
+        _slots = Math.Max(1, options.SlotsPerDevice);
+        _processor = processor;
+        _jobManager = jobManager;
+        _genes = genes;
+        _options = options;
+
+        Receive<Heartbeat>(_ => OnHeartbeat());
+        Receive<WorkGranted>(OnGranted);
+        Receive<Processed>(OnProcessed);
+        Receive<ProcessFailed>(OnFailed);
+        Receive<CompletionAcked>(a => Drop(Key(a.JobId, a.GeneId)));
+        Receive<LeaseLost>(OnLeaseLost);
+    }
+
+    public static Props Props(string workerId, string device, IGeneProcessor processor, IActorRef jobManager, IActorRef genes, WorkerOptions options) =>
+        Akka.Actor.Props.Create(() => new DeviceWorkerActor(workerId, device, processor, jobManager, genes, options));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private static string Key(string jobId, string geneId) => jobId + "|" + geneId;
+
+    protected override void PreStart()
+    {
+        Register();
+        Timers.StartPeriodicTimer("heartbeat", new Heartbeat(), _options.HeartbeatInterval);
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var h in _held.Values) h.Cancel?.Cancel();
+        (_processor as IDisposable)?.Dispose();
+    }
+
+    private void Register() => _jobManager.Tell(new RegisterWorker(_workerId, Self, _slots,
+        _held.Values.Select(h => new HeldGene(h.Grant.Item.JobId, h.Grant.Item.GeneId, h.Grant.Attempt)).ToList()));
+
+    private void OnHeartbeat()
+    {
+        Register();
+        var now = DateTime.UtcNow;
+        foreach (var h in _held.Values)
+        {
+            var item = h.Grant.Item;
+            if (h.Outcome is { } outcome)
+            {
+                _genes.Tell(new CompleteGene(item.JobId, item.GeneId, h.Grant.Attempt, _workerId, outcome));
+            }
+            else if (now - h.LastRenew >= h.Grant.LeaseDuration / 3)
+            {
+                h.LastRenew = now;
+                _genes.Tell(new RenewLease(item.JobId, item.GeneId, h.Grant.Attempt, _workerId, h.Grant.LeaseDuration));
+            }
+        }
+    }
+
+    private void OnGranted(WorkGranted g)
+    {
+        string key = Key(g.Item.JobId, g.Item.GeneId);
+        if (_held.TryGetValue(key, out var existing))
+        {
+            existing.Grant = g; // re-leased to us under a newer attempt: keep the work, renew the new lease
+            return;
+        }
+        _held[key] = new Held(g);
+        _order.Add(key);
+        StartNext();
+    }
+
+    private void StartNext()
+    {
+        if (_held.Values.Any(h => h.Running)) return;
+        string? key = _order.FirstOrDefault(k => _held[k].Cancel is null);
+        if (key is null) return;
+        var held = _held[key];
+        held.Cancel = new CancellationTokenSource();
+        var grant = held.Grant;
+        var ct = held.Cancel.Token;
+        var processor = _processor;
+        _log.Debug("{0}: processing gene {1} of job {2} (attempt {3})", _device, grant.Item.GeneId, grant.Item.JobId, grant.Attempt);
+        // A dedicated thread per gene run: the engine's thread-bound state never hops between pool threads.
+        Task.Factory.StartNew(() => processor.ProcessAsync(grant.Item, ct).GetAwaiter().GetResult(),
+                ct, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            .PipeTo(Self, success: o => new Processed(key, grant.Attempt, o), failure: e => new ProcessFailed(key, grant.Attempt, e));
+    }
+
+    private void OnProcessed(Processed p)
+    {
+        if (_held.TryGetValue(p.Key, out var h))
+        {
+            h.Outcome = p.Outcome;
+            var item = h.Grant.Item;
+            _genes.Tell(new CompleteGene(item.JobId, item.GeneId, h.Grant.Attempt, _workerId, p.Outcome));
+        }
+        StartNext();
+    }
+
+    private void OnFailed(ProcessFailed f)
+    {
+        if (_held.TryGetValue(f.Key, out var h) && h.Cancel is { IsCancellationRequested: false })
+        {
+            var item = h.Grant.Item;
+            string error = (f.Error is AggregateException { InnerException: { } inner } ? inner : f.Error).Message;
+            _log.Warning("{0}: gene {1} failed: {2}", _device, item.GeneId, error);
+            _genes.Tell(new FailGene(item.JobId, item.GeneId, h.Grant.Attempt, _workerId, error));
+            Drop(f.Key);
+        }
+        StartNext();
+    }
+
+    private void OnLeaseLost(LeaseLost l)
+    {
+        string key = Key(l.JobId, l.GeneId);
+        if (_held.TryGetValue(key, out var h) && h.Outcome is null && h.Grant.Attempt == l.Attempt)
+        {
+            _log.Info("{0}: lost the lease of gene {1}; abandoning it", _device, l.GeneId);
+            Drop(key);
+            StartNext();
+        }
+    }
+
+    private void Drop(string key)
+    {
+        if (_held.Remove(key, out var h))
+        {
+            h.Cancel?.Cancel();
+            _order.Remove(key);
+        }
+    }
+}

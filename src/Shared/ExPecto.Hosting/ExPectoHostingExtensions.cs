@@ -1,0 +1,181 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Configuration;
+using Akka.Hosting;
+using Akka.Persistence.Sql;
+using Akka.Remote.Hosting;
+using ExPecto.Protocol.Serialization;
+using ExPecto.Protocol.Sharding;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ExPecto.Hosting;
+
+/// <summary>The hosting extensions every role stacks; embedded mode stacks all of them in one process.</summary>
+public static class ExPectoHostingExtensions
+{
+    public const string JobManagerName = "job-manager";
+
+    /// <summary>Binds the four option sections from configuration (EXPECTO_* environment variables included).</summary>
+    public static IServiceCollection AddExPectoOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(Bind<ClusterNodeOptions>(configuration, ClusterNodeOptions.Section));
+        services.AddSingleton(Bind<PersistenceOptions>(configuration, PersistenceOptions.Section));
+        services.AddSingleton(Bind<CoordinatorOptions>(configuration, CoordinatorOptions.Section));
+        services.AddSingleton(Bind<WorkerOptions>(configuration, WorkerOptions.Section));
+        return services;
+    }
+
+    public static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    {
+        var options = new T();
+        configuration.GetSection(section).Bind(options);
+        return options;
+    }
+
+    /// <summary>The configuration every role reads: optional appsettings.json, then EXPECTO_* environment variables.</summary>
+    public static IConfigurationBuilder AddExPectoSources(this IConfigurationBuilder builder, string[]? args = null, IDictionary<string, string>? switches = null)
+    {
+        builder.AddEnvironmentVariables("EXPECTO_");
+        if (args is not null)
+            builder.AddCommandLine(args, switches ?? new Dictionary<string, string>());
+        return builder;
+    }
+
+    /// <summary>Command-line switches every role understands, mapped onto option keys.</summary>
+    public static Dictionary<string, string> CommonSwitches() => new(StringComparer.Ordinal)
+    {
+        ["--host"] = "Cluster:Hostname",
+        ["--public-host"] = "Cluster:PublicHostname",
+        ["--port"] = "Cluster:Port",
+        ["--seed"] = "Cluster:Seeds",
+        ["--seeds"] = "Cluster:Seeds",
+        ["--coordinator"] = "Cluster:Seeds",
+        ["--device"] = "Worker:Devices",
+        ["--devices"] = "Worker:Devices",
+        ["--slots"] = "Worker:SlotsPerDevice",
+        ["--state"] = "Persistence:SqliteFile",
+        ["--pg"] = "Persistence:ConnectionString",
+    };
+
+    /// <summary>Remoting on the configured interface and port, cluster membership with the given roles, keep-majority downing.</summary>
+    public static AkkaConfigurationBuilder WithExPectoCluster(this AkkaConfigurationBuilder builder, ClusterNodeOptions options, params string[] roles)
+    {
+        builder.WithRemoting(new RemoteOptions
+        {
+            HostName = options.Hostname,
+            Port = options.Port,
+            PublicHostName = options.PublicHostname ?? options.Hostname,
+        });
+        string[] seeds = options.SeedAddresses();
+        builder.WithClustering(new ClusterOptions
+        {
+            Roles = roles,
+            SeedNodes = seeds,
+            SplitBrainResolver = new KeepMajorityOption(),
+        });
+        if (seeds.Length == 0)
+        {
+            // No seeds: this node founds the cluster (works with port 0, where no address is known beforehand).
+            builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
+        }
+        builder.AddHocon(
+            $$"""
+            akka.cluster.split-brain-resolver.stable-after = {{(int)options.DowningStableAfter.TotalMilliseconds}}ms
+            akka.cluster.failure-detector.acceptable-heartbeat-pause = {{(int)options.FailureDetectorPause.TotalMilliseconds}}ms
+            akka.cluster.log-info = off
+            akka.loglevel = INFO
+            akka.remote.dot-netty.tcp.maximum-frame-size = 16MiB
+            akka.remote.dot-netty.tcp.send-buffer-size = 16MiB
+            akka.remote.dot-netty.tcp.receive-buffer-size = 16MiB
+            """, HoconAddMode.Prepend);
+        return builder.WithExPectoSerialization();
+    }
+
+    /// <summary>Binds every protocol message, event and snapshot to <see cref="ExPectoSerializer"/>.</summary>
+    public static AkkaConfigurationBuilder WithExPectoSerialization(this AkkaConfigurationBuilder builder) =>
+        builder.WithCustomSerializer(ExPectoSerializer.Name, ExPectoSerializer.BoundTypes, system => new ExPectoSerializer(system));
+
+    /// <summary>
+    /// Akka.Persistence.Sql journal and snapshot store (tables created on first use): SQLite file by default,
+    /// PostgreSQL by connection string. Sharding's remember-entities and coordinator state use the same journal
+    /// (the event-sourced remember-entities store: durable distributed data is unusable here).
+    /// </summary>
+    public static AkkaConfigurationBuilder WithExPectoPersistence(this AkkaConfigurationBuilder builder, PersistenceOptions options)
+    {
+        var (provider, connection) = ResolveConnection(options);
+        string cs = connection.Replace("\\", "\\\\").Replace("\"", "\\\"");
+        builder.AddHocon(
+            $$"""
+            akka.persistence {
+              journal {
+                plugin = "akka.persistence.journal.sql"
+                sql {
+                  connection-string = "{{cs}}"
+                  provider-name = "{{provider}}"
+                  auto-initialize = on
+                }
+              }
+              snapshot-store {
+                plugin = "akka.persistence.snapshot-store.sql"
+                sql {
+                  connection-string = "{{cs}}"
+                  provider-name = "{{provider}}"
+                  auto-initialize = on
+                }
+              }
+              query.journal.sql {
+                connection-string = "{{cs}}"
+                provider-name = "{{provider}}"
+              }
+            }
+            """, HoconAddMode.Prepend);
+        builder.AddHocon(SqlPersistence.DefaultConfiguration, HoconAddMode.Append);
+        return builder;
+    }
+
+    /// <summary>(linq2db provider name, connection string); creates the SQLite folder and turns on WAL.</summary>
+    public static (string Provider, string ConnectionString) ResolveConnection(PersistenceOptions options)
+    {
+        if (options.IsPostgres)
+        {
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+                throw new ExPecto.Core.InputException("persistence provider postgresql needs a connection string (EXPECTO_PERSISTENCE__CONNECTIONSTRING)");
+            return ("PostgreSQL.15", options.ConnectionString);
+        }
+        string cs = options.ConnectionString ?? new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(options.SqliteFile) }.ToString();
+        var parsed = new SqliteConnectionStringBuilder(cs);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(parsed.DataSource));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        // WAL: readers never block the journal writer; the setting is stored in the file and survives crashes.
+        using (var conn = new SqliteConnection(cs))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "PRAGMA journal_mode=WAL;";
+            cmd.ExecuteNonQuery();
+        }
+        return ("SQLite.MS", cs);
+    }
+
+    /// <summary>Proxy to the gene shard region hosted by coordinator nodes (workers, clients).</summary>
+    public static AkkaConfigurationBuilder WithGeneRegionProxy(this AkkaConfigurationBuilder builder) =>
+        builder.WithShardRegionProxy<GeneRegion>(GeneMessageExtractor.TypeName, Roles.Coordinator, new GeneMessageExtractor());
+
+    /// <summary>Proxy to the job manager singleton on the oldest coordinator node (workers, clients).</summary>
+    public static AkkaConfigurationBuilder WithJobManagerProxy(this AkkaConfigurationBuilder builder) =>
+        builder.WithSingletonProxy<JobManager>(JobManagerName, new ClusterSingletonOptions { Role = Roles.Coordinator });
+
+    /// <summary>Sharding settings of the gene entity type: remember-entities, event-sourced store, coordinator state in the journal.</summary>
+    public static ShardOptions GeneShardOptions() => new()
+    {
+        Role = Roles.Coordinator,
+        RememberEntities = true,
+        RememberEntitiesStore = Akka.Cluster.Sharding.RememberEntitiesStore.Eventsourced,
+        StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.Persistence,
+        ShouldPassivateIdleEntities = false,
+    };
+
+    public static Config EmptyConfig => Config.Empty;
+}

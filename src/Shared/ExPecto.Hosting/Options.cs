@@ -1,0 +1,104 @@
+namespace ExPecto.Hosting;
+
+// Every knob is a typed option with a default, bound from configuration section <Section> and from environment
+// variables EXPECTO_<SECTION>__<NAME> (e.g. EXPECTO_CLUSTER__PORT=4053, EXPECTO_PERSISTENCE__PROVIDER=postgresql).
+
+/// <summary>Remoting and membership of one node.</summary>
+public sealed class ClusterNodeOptions
+{
+    public const string Section = "Cluster";
+
+    /// <summary>Actor system name; every node of one cluster uses the same.</summary>
+    public string SystemName { get; set; } = "expecto";
+
+    /// <summary>Interface remoting binds. Loopback by default: exposing a node is a deliberate choice.</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>Remoting port; 0 picks a free one (embedded mode, workers).</summary>
+    public int Port { get; set; }
+
+    /// <summary>Address other nodes use to reach this one (a pod's DNS name); defaults to <see cref="Hostname"/>.</summary>
+    public string? PublicHostname { get; set; }
+
+    /// <summary>Comma-separated seed nodes, host:port or full akka.tcp:// addresses. Empty: this node joins itself (first seed, embedded mode).</summary>
+    public string Seeds { get; set; } = "";
+
+    /// <summary>Split-brain resolver (keep-majority) waits this long for a stable membership before downing unreachable nodes.</summary>
+    public TimeSpan DowningStableAfter { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Heartbeat silence tolerated before a node is marked unreachable.</summary>
+    public TimeSpan FailureDetectorPause { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Seed entries as akka.tcp addresses of <see cref="SystemName"/>.</summary>
+    public string[] SeedAddresses() => Seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Where(s => !string.IsNullOrWhiteSpace(s))
+        .Select(s => s.Contains("://", StringComparison.Ordinal) ? s.Trim() : $"akka.tcp://{SystemName}@{s.Trim()}")
+        .ToArray();
+}
+
+/// <summary>Where job and gene checkpoints live (Akka.Persistence.Sql).</summary>
+public sealed class PersistenceOptions
+{
+    public const string Section = "Persistence";
+
+    /// <summary>sqlite (default) or postgresql.</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>SQLite database file (used when Provider = sqlite and no connection string is given).</summary>
+    public string SqliteFile { get; set; } = Path.Combine("expecto-state", "checkpoints.db");
+
+    /// <summary>ADO.NET connection string; for PostgreSQL e.g. "Host=127.0.0.1;Port=5432;Username=…;Database=expecto".</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Job manager snapshot interval, in persisted events.</summary>
+    public int SnapshotEvery { get; set; } = 1000;
+
+    public bool IsPostgres => Provider.Equals("postgresql", StringComparison.OrdinalIgnoreCase)
+                              || Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Job management: leases, retries, sharding of gene entities.</summary>
+public sealed class CoordinatorOptions
+{
+    public const string Section = "Coordinator";
+
+    /// <summary>A lease not renewed for this long ends and the gene is re-issued. Workers renew every third of it.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Leases a gene may use up (errors, expiries, revocations) before it fails for good.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>How often a settled gene re-announces itself until the job manager records it.</summary>
+    public TimeSpan SettlementRetry { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// After a job manager (re)start, a lease held by a worker that has not registered within this time is
+    /// revoked: its holder died with the previous incarnation (embedded mode) or left while nobody watched.
+    /// Several worker heartbeats long.
+    /// </summary>
+    public TimeSpan WorkerReregistrationGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the job manager re-checks its dispatch state (lost messages, idle workers).</summary>
+    public TimeSpan DispatchTick { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>A worker: devices, slots, heartbeat.</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>Comma-separated devices, one inference loop each: "cpu" or "cuda:0,cuda:1".</summary>
+    public string Devices { get; set; } = "cpu";
+
+    /// <summary>Genes held at once per device (the credit each device loop offers): one running, the rest prefetched so the loop never waits on a lease.</summary>
+    public int SlotsPerDevice { get; set; } = 2;
+
+    /// <summary>How often a worker re-announces its capacity and holdings and resends unacknowledged completions.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Simulated time per gene of the "fake" engine (tests and benchmarks); not part of any job's identity.</summary>
+    public TimeSpan FakeDelay { get; set; } = TimeSpan.Zero;
+
+    public IReadOnlyList<string> DeviceList() =>
+        Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ExPecto.Protocol.Processing;
+
+/// <summary>
+/// A deterministic stand-in for the science, for tests and benchmarks: writes effects/{chrom}/{gene}.tsv whose
+/// rows derive from SHA-256(job, gene) only, temp-then-rename, after an optional delay. Same item → same bytes.
+/// </summary>
+public sealed class FakeGeneProcessor : IGeneProcessor
+{
+    public const string EngineName = "fake";
+    private readonly TimeSpan _delay;
+    private readonly int _tissues;
+    private readonly Func<GeneWorkItem, bool>? _fail;
+
+    /// <param name="delay">Simulated compute time per gene.</param>
+    /// <param name="tissues">Tissue columns in the summary.</param>
+    /// <param name="fail">Genes for which processing throws (failure-path tests).</param>
+    public FakeGeneProcessor(TimeSpan delay = default, int tissues = 4, Func<GeneWorkItem, bool>? fail = null)
+    {
+        _delay = delay;
+        _tissues = tissues;
+        _fail = fail;
+    }
+
+    public static string RelativePath(GeneWorkItem item) => Path.Combine("effects", item.Chrom, item.GeneId + ".tsv");
+
+    /// <summary>Job parameter: simulated milliseconds per gene (overrides the constructor's delay).</summary>
+    public const string DelayParameter = "fake.delayMs";
+
+    /// <summary>Job parameter: comma-separated gene ids whose processing always throws.</summary>
+    public const string FailGenesParameter = "fake.failGenes";
+
+    public async Task<GeneOutcome> ProcessAsync(GeneWorkItem item, CancellationToken ct)
+    {
+        var delay = item.Spec.Parameters.TryGetValue(DelayParameter, out var ms) ? TimeSpan.FromMilliseconds(int.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)) : _delay;
+        if (delay > TimeSpan.Zero)
+            await Task.Delay(delay, ct);
+        ct.ThrowIfCancellationRequested();
+        bool failByParameter = item.Spec.Parameters.TryGetValue(FailGenesParameter, out var failList)
+                               && failList.Split(',', StringSplitOptions.TrimEntries).Contains(item.GeneId);
+        if (failByParameter || _fail?.Invoke(item) == true)
+            throw new InvalidOperationException($"fake failure for gene {item.GeneId}");
+
+        byte[] seed = SHA256.HashData(Encoding.UTF8.GetBytes(item.JobId + "\0" + item.GeneId));
+        int rows = 3 + seed[0] % 5;
+        var dir = new float[_tissues];
+        var mag = new float[_tissues];
+        var sb = new StringBuilder("pos\tref\talt");
+        for (int t = 0; t < _tissues; t++) sb.Append("\ttissue").Append(t);
+        sb.Append('\n');
+        long strong = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            sb.Append(r).Append("\tA\tG");
+            bool isStrong = false;
+            for (int t = 0; t < _tissues; t++)
+            {
+                float effect = (sbyte)seed[(r * _tissues + t + 1) % seed.Length] / 200f;
+                dir[t] += effect;
+                mag[t] += Math.Abs(effect);
+                isStrong |= Math.Abs(effect) >= item.Spec.Threshold;
+                sb.Append('\t').Append(effect.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (isStrong) strong++;
+            sb.Append('\n');
+        }
+        string rel = RelativePath(item);
+        AtomicFile.WriteAllText(Path.Combine(item.Spec.OutputDir, rel), sb.ToString());
+        string[] files = [rel];
+        return new GeneOutcome(rows, strong, files, OutputChecksum.Compute(item.Spec.OutputDir, files), new TissueSummary(dir, mag));
+    }
+}
+
+/// <summary>Makes <see cref="FakeGeneProcessor"/>s; the delay is the EXPECTO_FAKE_DELAY_MS knob of tests and the bench.</summary>
+public sealed class FakeGeneProcessorFactory(TimeSpan delay = default) : IGeneProcessorFactory
+{
+    public IGeneProcessor Create(string device) => new FakeGeneProcessor(delay);
+}

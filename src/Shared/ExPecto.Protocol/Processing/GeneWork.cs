@@ -1,0 +1,70 @@
+namespace ExPecto.Protocol.Processing;
+
+/// <summary>
+/// Everything a job fixes: the inputs (paths as seen by every node; a shared filesystem is assumed) and the
+/// parameters of the saturation mutagenesis. Two submissions with the same input digests and parameters are the
+/// same job (see <see cref="Jobs.JobIdentity"/>).
+/// </summary>
+/// <param name="GenomePath">Reference genome FASTA (indexed).</param>
+/// <param name="AnnotationPath">Gene annotation with representative TSS per gene.</param>
+/// <param name="BelugaWeightsPath">Beluga chromatin model weights.</param>
+/// <param name="ModelsListPath">List of the tissue expression models, one per line, in output column order.</param>
+/// <param name="OutputDir">Job output folder; per-gene files, manifest.json and _SUCCESS land here.</param>
+/// <param name="Radius">Mutated positions per side of the TSS (ExPecto: 1,000, giving 2,001 positions).</param>
+/// <param name="Threshold">|effect| at or above which a row is "strong" (ExPecto's catalogue: 0.3, natural-log fold change).</param>
+/// <param name="Engine">Mutation delta engine name (naive, incremental, fake).</param>
+/// <param name="BatchSize">Windows per model batch.</param>
+public sealed record JobSpec(
+    string GenomePath,
+    string AnnotationPath,
+    string BelugaWeightsPath,
+    string ModelsListPath,
+    string OutputDir,
+    int Radius,
+    double Threshold,
+    string Engine,
+    int BatchSize)
+{
+    /// <summary>Free-form engine parameters (sorted when digested); empty by default.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+}
+
+/// <summary>A gene selected for a job: its stable id (e.g. ENSG…) and chromosome (routing and output folders).</summary>
+public sealed record GeneRef(string GeneId, string Chrom);
+
+/// <summary>One unit of work handed to a worker: one gene of one job.</summary>
+public sealed record GeneWorkItem(string JobId, string GeneId, string Chrom, JobSpec Spec);
+
+/// <summary>
+/// Gene-wise variation potential per tissue (modellist order): Directionality = Σ effects, Magnitude = Σ |effects|
+/// over all mutations of the gene, effects in natural-log fold change.
+/// </summary>
+public sealed record TissueSummary(float[] Directionality, float[] Magnitude)
+{
+    public static TissueSummary Empty { get; } = new([], []);
+}
+
+/// <summary>
+/// What processing one gene produced. Files are relative to the job's output folder, written atomically, with
+/// deterministic names, so a repeated attempt rewrites identical bytes. Checksum = <see cref="OutputChecksum"/>
+/// over those files (lowercase hex SHA-256).
+/// </summary>
+/// <param name="Rows">Mutation rows written.</param>
+/// <param name="StrongRows">Rows with some |effect| ≥ threshold.</param>
+public sealed record GeneOutcome(long Rows, long StrongRows, IReadOnlyList<string> Files, string Checksum, TissueSummary Summary);
+
+/// <summary>
+/// The seam to the science: processes one gene completely (all mutations, all tissues) and writes its files.
+/// Must be deterministic (same item → same bytes) and must write files temp-then-rename. Implementations run on
+/// one device; the worker calls them from one dedicated thread per device, one gene at a time.
+/// </summary>
+public interface IGeneProcessor
+{
+    Task<GeneOutcome> ProcessAsync(GeneWorkItem item, CancellationToken ct);
+}
+
+/// <summary>Creates one processor per device (`cpu`, `cuda:0`, …); the worker owns and disposes what it creates.</summary>
+public interface IGeneProcessorFactory
+{
+    IGeneProcessor Create(string device);
+}

@@ -1,0 +1,3 @@
+namespace ExPecto.Protocol.Serialization;
+
+public sealed class SerializationException(string message) : Exception(message);

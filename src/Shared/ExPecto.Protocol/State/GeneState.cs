@@ -1,0 +1,105 @@
+using ExPecto.Protocol.Messages;
+using ExPecto.Protocol.Processing;
+
+namespace ExPecto.Protocol.State;
+
+public enum GenePhase
+{
+    Pending,
+    Leased,
+    Committed,
+    Failed,
+}
+
+/// <summary>Actor-local command of the gene entity: its lease timer fired at the given time.</summary>
+public sealed record CheckLease(int Attempt);
+
+/// <summary>
+/// One gene of one job: pending → leased (worker, expiry, attempt) → committed | failed. Pure: Decide turns a
+/// command into events (never mutates), Apply folds an event into the next state. Time comes in as Unix ms.
+/// Invariants: once committed or failed the phase never changes; Attempt counts leases granted and only grows;
+/// every lease that ends without a result (expiry, revocation, error) uses up its attempt.
+/// </summary>
+public sealed record GeneState(
+    string JobId,
+    string GeneId,
+    string? Chrom,
+    GenePhase Phase,
+    int Attempt,
+    string? WorkerId,
+    long ExpiresAtMs,
+    string? LastError,
+    GeneOutcome? Outcome,
+    bool SettlementAcknowledged)
+{
+    public static GeneState Initial(string jobId, string geneId) =>
+        new(jobId, geneId, null, GenePhase.Pending, 0, null, 0, null, null, false);
+
+    public bool IsSettled => Phase is GenePhase.Committed or GenePhase.Failed;
+
+    /// <summary>The settled result, or null while pending or leased.</summary>
+    public GeneResult? Result => Phase switch
+    {
+        GenePhase.Committed => new GeneResult(GeneId, Chrom ?? "", Attempt, Outcome, null),
+        GenePhase.Failed => new GeneResult(GeneId, Chrom ?? "", Attempt, null, LastError),
+        _ => null,
+    };
+
+    public IReadOnlyList<IGeneEvent> Decide(object command, long nowMs, int maxAttempts)
+    {
+        switch (command)
+        {
+            case LeaseGene c when Phase == GenePhase.Pending:
+                return [new GeneLeased(c.Item.Chrom, c.WorkerId, Attempt + 1, nowMs + (long)c.LeaseDuration.TotalMilliseconds)];
+            case LeaseGene c when Phase == GenePhase.Leased && nowMs >= ExpiresAtMs:
+                {
+                    var ended = EndLease("lease expired", maxAttempts);
+                    return ended.Count == 1
+                        ? [ended[0], new GeneLeased(c.Item.Chrom, c.WorkerId, Attempt + 1, nowMs + (long)c.LeaseDuration.TotalMilliseconds)]
+                        : ended;
+                }
+            case RenewLease c when Phase == GenePhase.Leased && c.Attempt == Attempt && c.WorkerId == WorkerId:
+                return [new GeneLeaseRenewed(Attempt, nowMs + (long)c.LeaseDuration.TotalMilliseconds)];
+            case CompleteGene c when !IsSettled:
+                return [new GeneCommitted(c.Attempt, c.WorkerId, c.Outcome)];
+            case FailGene c when Phase == GenePhase.Leased && c.Attempt == Attempt:
+                return EndLease("failed: " + c.Error, maxAttempts, c.Error);
+            case RevokeLease c when Phase == GenePhase.Leased && c.WorkerId == WorkerId:
+                return EndLease(c.Reason, maxAttempts);
+            case CheckLease c when Phase == GenePhase.Leased && c.Attempt == Attempt && nowMs >= ExpiresAtMs:
+                return EndLease("lease expired", maxAttempts);
+            case SettlementRecorded when IsSettled && !SettlementAcknowledged:
+                return [new GeneSettlementAcknowledged()];
+            default:
+                return [];
+        }
+    }
+
+    private IReadOnlyList<IGeneEvent> EndLease(string reason, int maxAttempts, string? error = null)
+    {
+        var ended = new GeneLeaseEnded(Attempt, reason);
+        return Attempt >= maxAttempts
+            ? [ended, new GeneFailed(Attempt, error ?? reason)]
+            : [ended];
+    }
+
+    public GeneState Apply(IGeneEvent e) => e switch
+    {
+        GeneLeased l => this with { Chrom = l.Chrom, Phase = GenePhase.Leased, Attempt = l.Attempt, WorkerId = l.WorkerId, ExpiresAtMs = l.ExpiresAtMs },
+        GeneLeaseRenewed r when r.Attempt == Attempt => this with { ExpiresAtMs = r.ExpiresAtMs },
+        GeneLeaseEnded x => this with { Phase = GenePhase.Pending, WorkerId = null, ExpiresAtMs = 0, LastError = x.Reason },
+        GeneCommitted c => this with { Phase = GenePhase.Committed, Outcome = c.Outcome, WorkerId = c.WorkerId, ExpiresAtMs = 0, Attempt = Math.Max(Attempt, c.Attempt) },
+        GeneFailed f => this with { Phase = GenePhase.Failed, LastError = f.Error, Attempt = f.Attempts },
+        GeneSettlementAcknowledged => this with { SettlementAcknowledged = true },
+        _ => this,
+    };
+
+    /// <summary>Why a lease request was declined (for <see cref="LeaseDeclined"/>).</summary>
+    public string DeclineReason => Phase switch
+    {
+        GenePhase.Leased => $"leased to {WorkerId} (attempt {Attempt})",
+        GenePhase.Committed => "already committed",
+        GenePhase.Failed => "already failed",
+        _ => "pending",
+    };
+}

@@ -1,0 +1,117 @@
+using ExPecto.Testing;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ExPecto.Cluster.Tests.Processes;
+
+/// <summary>A built role executable started as a child process (`dotnet X.dll …`), its output kept for failure messages.</summary>
+internal sealed class NodeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    public string Name { get; }
+
+    private NodeProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    public static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+
+    /// <summary>Where the build put a role's dll (RID-specific folder for projects that carry libtorch).</summary>
+    public static string Dll(string project, string assembly)
+    {
+        string bin = Path.Combine(TestPaths.RepoRoot, "src", project, "bin", Configuration, "net10.0");
+        foreach (string candidate in new[] { Path.Combine(bin, "linux-x64", assembly + ".dll"), Path.Combine(bin, assembly + ".dll") })
+            if (File.Exists(candidate)) return candidate;
+        throw new FileNotFoundException($"{assembly}.dll not built under {bin}");
+    }
+
+    public static string Seed => Dll("Seed", "expecto-seed");
+    public static string Expecto => Dll("Coordinator", "expecto");
+    public static string Worker => Dll("GpuWorker", "expecto-worker");
+
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public static NodeProcess Start(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> env)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(dll);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
+        psi.Environment["DOTNET_gcServer"] = "0";
+        var process = new Process { StartInfo = psi };
+        var node = new NodeProcess(name, process);
+        process.OutputDataReceived += (_, e) => node.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return node;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.AppendLine(line);
+    }
+
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>SIGKILL: no shutdown hooks, no leaving the cluster — a crash.</summary>
+    public void KillHard()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} did not exit within {timeout}:\n{Tail()}");
+        }
+        _process.WaitForExit(); // flush redirected output
+        return _process.ExitCode;
+    }
+
+    public string Tail(int chars = 4000)
+    {
+        string log = Log;
+        return log.Length <= chars ? log : log[^chars..];
+    }
+
+    public void Dispose()
+    {
+        try { KillHard(); } catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}
