@@ -9,7 +9,8 @@ namespace ExPecto.Coordinator;
 /// </summary>
 internal static class ScienceWiring
 {
-    public static EngineCatalog Engines(TimeSpan fakeDelay) => new(fakeDelay);
+    public static EngineCatalog Engines(TimeSpan fakeDelay) =>
+        GpuWorker.Science.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(fakeDelay));
 
-    public static IJobFinalizer Finalizer() => new NoOpJobFinalizer();
+    public static IJobFinalizer Finalizer() => new GenesTableFinalizer();
 }

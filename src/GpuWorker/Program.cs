@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using ExPecto.GpuWorker;
+using ExPecto.GpuWorker.Science;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Processing;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +12,7 @@ builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwi
 var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
 var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(builder.Configuration, WorkerOptions.Section);
 // Engines this worker build offers; the real chromatin engines are registered here.
-var engines = new EngineCatalog(worker.FakeDelay);
+var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(worker.FakeDelay));
 builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
     .WithExPectoCluster(cluster, Roles.Worker)
     .WithExPectoWorker(worker, engines));

@@ -21,6 +21,8 @@ internal static class RunCommand
         command.SetAction(async (parse, ct) =>
         {
             var (spec, genes) = job.Read(parse);
+            if (job.UsesDemo(parse))
+                Console.Error.WriteLine($"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");
             // Knobs come from EXPECTO_* like every role's; the command line overrides devices.
             var config = new ConfigurationBuilder().AddExPectoSources().Build();
             var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(config, WorkerOptions.Section);
@@ -43,9 +45,11 @@ internal static class RunCommand
             if (result.AlreadyComplete)
             {
                 Console.WriteLine($"{result.JobId}\tcomplete\talready finished in {spec.OutputDir}; nothing to do");
+                RunReport.Print(spec.OutputDir, Console.Out);
                 return 0;
             }
             JobArguments.Print(result.Status!, Console.Out);
+            RunReport.Print(spec.OutputDir, Console.Out);
             return result.Complete ? 0 : ExitPartial;
         });
         return command;

@@ -1,0 +1,124 @@
+using ExPecto.Beluga.Ism;
+using ExPecto.Core;
+using ExPecto.Core.Annotation;
+using ExPecto.Core.Effects;
+using ExPecto.Core.Genome;
+using ExPecto.Core.Models;
+using ExPecto.Core.Mutagenesis;
+using ExPecto.Core.Output;
+using ExPecto.Protocol.Processing;
+using CoreTissueSummary = ExPecto.Core.Mutagenesis.TissueSummary;
+using ProtocolTissueSummary = ExPecto.Protocol.Processing.TissueSummary;
+
+namespace ExPecto.GpuWorker.Science;
+
+/// <summary>
+/// The real science behind the cluster seam: one gene's saturation mutagenesis with a Beluga delta engine
+/// (naive or incremental) on one device, written as the gene's Parquet files. Loads a job's inputs once and keeps
+/// them while jobs with the same inputs arrive. Runs on the worker's device thread (TorchSharp state is per thread),
+/// so <see cref="ProcessAsync"/> computes synchronously. A gene whose files are already complete and valid is not
+/// recomputed: its recorded result is returned, which keeps repeated attempts idempotent.
+/// </summary>
+public sealed class MutagenesisGeneProcessor(string engine, string device) : IGeneProcessor, IDisposable
+{
+    private Loaded? _loaded;
+
+    public Task<GeneOutcome> ProcessAsync(GeneWorkItem item, CancellationToken ct)
+    {
+        var spec = item.Spec;
+        var loaded = Load(spec);
+        if (!loaded.Annotation.TryGet(item.GeneId, out Gene gene))
+            throw new InputException(spec.AnnotationPath, null, $"has no gene '{item.GeneId}'");
+        var layout = new MutagenesisLayout(spec.OutputDir);
+        layout.EnsureFolders();
+        var existing = GeneOutputValidator.Check(layout, new GeneOutputExpectation(gene.Id, gene.Chrom, spec.Radius, spec.Threshold,
+            Tissues: loaded.Projector.TissueNames, Tss: gene.Tss, Strand: gene.Strand), verifyChecksums: true);
+        GeneResult result;
+        if (existing.IsComplete && existing.Result is not null)
+        {
+            result = existing.Result;
+        }
+        else
+        {
+            var area = MutagenesisRegion.For(gene.Tss, spec.Radius);
+            byte[] region = MutagenesisRunner.FetchRegion(loaded.Fetch, gene.Chrom, area);
+            var pipeline = new GeneMutagenesisPipeline(loaded.Engine, loaded.Projector, layout, spec.Threshold, Math.Max(1, spec.BatchSize));
+            result = pipeline.Run(new GeneMutagenesisInput(gene.Id, gene.Chrom, gene.Strand, gene.Tss, region, area.Start0, spec.Radius), null, ct);
+        }
+        return Task.FromResult(ToOutcome(result));
+    }
+
+    /// <summary>The cluster's record of a gene: files, checksum and variation potential in model order.</summary>
+    public static GeneOutcome ToOutcome(GeneResult result)
+    {
+        var files = result.Files.Select(f => f.Path).Append(MutagenesisLayout.SummaryPath(result.Gene)).ToList();
+        var summary = new ProtocolTissueSummary(
+            result.Tissues.Select((CoreTissueSummary t) => (float)t.Directionality).ToArray(),
+            result.Tissues.Select((CoreTissueSummary t) => (float)t.Magnitude).ToArray());
+        return new GeneOutcome(result.Mutations, result.StrongRows, files, result.Checksum, summary);
+    }
+
+    public void Dispose()
+    {
+        _loaded?.Dispose();
+        _loaded = null;
+    }
+
+    private Loaded Load(JobSpec spec)
+    {
+        var key = (spec.GenomePath, spec.AnnotationPath, spec.BelugaWeightsPath, spec.ModelsListPath, spec.BatchSize);
+        if (_loaded is not null && _loaded.Key == key) return _loaded;
+        _loaded?.Dispose();
+        _loaded = null;
+        var genome = IndexedFasta.Open(spec.GenomePath);
+        try
+        {
+            var annotation = GeneAnnotation.Load(spec.AnnotationPath);
+            var models = TissueModelSet.Load(spec.ModelsListPath);
+            var deltaEngine = DeltaEngines.Create(engine, spec.BelugaWeightsPath,
+                new DeltaEngineOptions { Device = device, MutationsPerBatch = Math.Max(1, spec.BatchSize) });
+            _loaded = new Loaded(key, genome, annotation, deltaEngine, new ExpectoEffectProjector(models));
+            return _loaded;
+        }
+        catch
+        {
+            genome.Dispose();
+            throw;
+        }
+    }
+
+    private sealed record Loaded(
+        (string, string, string, string, int) Key,
+        IndexedFasta Genome,
+        GeneAnnotation Annotation,
+        Core.Chromatin.IMutationDeltaEngine Engine,
+        ExpectoEffectProjector Projector) : IDisposable
+    {
+        public Func<string, long, int, byte[]> Fetch => (chrom, start0, length) =>
+        {
+            var buffer = new byte[length];
+            Genome.Fetch(chrom, start0, buffer);
+            return buffer;
+        };
+
+        public void Dispose()
+        {
+            Engine.Dispose();
+            Genome.Dispose();
+        }
+    }
+}
+
+/// <summary>Creates a <see cref="MutagenesisGeneProcessor"/> per device for one engine name.</summary>
+public sealed class MutagenesisGeneProcessorFactory(string engine) : IGeneProcessorFactory
+{
+    public IGeneProcessor Create(string device) => new MutagenesisGeneProcessor(engine, device);
+
+    /// <summary>Registers the real engines (incremental, naive) beside the catalog's fake one.</summary>
+    public static EngineCatalog RegisterAll(EngineCatalog catalog)
+    {
+        foreach (string name in DeltaEngines.Names)
+            catalog.Register(name, new MutagenesisGeneProcessorFactory(name));
+        return catalog;
+    }
+}
