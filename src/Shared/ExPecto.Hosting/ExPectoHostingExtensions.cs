@@ -1,6 +1,5 @@
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
-using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql;
 using Akka.Remote.Hosting;
@@ -176,6 +175,4 @@ public static class ExPectoHostingExtensions
         StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.Persistence,
         ShouldPassivateIdleEntities = false,
     };
-
-    public static Config EmptyConfig => Config.Empty;
 }
