@@ -51,6 +51,9 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
             Port = Cluster.Port,
             Seeds = "",
             DowningStableAfter = Cluster.DowningStableAfter,
+            LogLevel = Cluster.LogLevel,
+            // The console is for progress; the run's full log goes beside its checkpoints.
+            LogFile = Cluster.LogFile ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(persistence.SqliteFile ?? DefaultStatePath(spec.OutputDir)))!, "run.log"),
         };
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka

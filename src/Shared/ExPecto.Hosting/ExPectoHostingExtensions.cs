@@ -79,12 +79,15 @@ public static class ExPectoHostingExtensions
             // No seeds: this node founds the cluster (works with port 0, where no address is known beforehand).
             builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
         }
+        FileLogger.Path = options.LogFile;
         builder.AddHocon(
             $$"""
             akka.cluster.split-brain-resolver.stable-after = {{(int)options.DowningStableAfter.TotalMilliseconds}}ms
             akka.cluster.failure-detector.acceptable-heartbeat-pause = {{(int)options.FailureDetectorPause.TotalMilliseconds}}ms
             akka.cluster.log-info = off
-            akka.loglevel = INFO
+            akka.loglevel = {{(options.LogFile is null ? options.LogLevel : "INFO")}}
+            {{(options.LogFile is null ? "" : "akka.loggers = [\"ExPecto.Hosting.FileLogger, ExPecto.Hosting\"]")}}
+            akka.stdout-loglevel = {{(options.LogFile is null ? options.LogLevel : "WARNING")}}
             akka.remote.dot-netty.tcp.maximum-frame-size = 16MiB
             akka.remote.dot-netty.tcp.send-buffer-size = 16MiB
             akka.remote.dot-netty.tcp.receive-buffer-size = 16MiB

@@ -23,6 +23,12 @@ public sealed class ClusterNodeOptions
     /// <summary>Comma-separated seed nodes, host:port or full akka.tcp:// addresses. Empty: this node joins itself (first seed, embedded mode).</summary>
     public string Seeds { get; set; } = "";
 
+    /// <summary>Akka log level on the console (DEBUG, INFO, WARNING, ERROR, OFF).</summary>
+    public string LogLevel { get; set; } = "INFO";
+
+    /// <summary>When set, every log event also goes to this file (one line each) and the console shows WARNING and up.</summary>
+    public string? LogFile { get; set; }
+
     /// <summary>Split-brain resolver (keep-majority) waits this long for a stable membership before downing unreachable nodes.</summary>
     public TimeSpan DowningStableAfter { get; set; } = TimeSpan.FromSeconds(20);
 
