@@ -14,6 +14,13 @@ internal static class CliRunner
         try
         {
             var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One line, like every other bad input; `--help` shows the usage.
+                string command = parse.CommandResult.Command == root ? "expecto" : "expecto " + parse.CommandResult.Command.Name;
+                Console.Error.WriteLine($"expecto: error: {string.Join(" ", parse.Errors.Select(e => e.Message))} (see `{command} --help`)");
+                return ExitBadInput;
+            }
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (InputException e)
