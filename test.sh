@@ -55,11 +55,12 @@ fi
 # --- summary ---------------------------------------------------------------------------------------------------
 python3 - "$results" <<'PY' || true
 import glob, sys, xml.etree.ElementTree as ET
-p = f = s = 0
+counts = {"Passed": 0, "Failed": 0, "NotExecuted": 0}
 for trx in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(trx).getroot().find(".//{*}ResultSummary/{*}Counters")
-    if c is None: continue
-    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)); s += int(c.get("notExecuted", 0))
-print(f"{p} passed, {f} failed, {s} skipped")
+    for r in ET.parse(trx).getroot().iter():
+        if r.tag.endswith("UnitTestResult"):
+            outcome = r.get("outcome", "Failed")
+            counts[outcome if outcome in counts else "Failed"] += 1
+print(f"{counts['Passed']} passed, {counts['Failed']} failed, {counts['NotExecuted']} skipped")
 PY
 exit $status
