@@ -16,6 +16,7 @@ internal static class CommandCatalog
         yield return StatusCommand.Create();
         yield return VersionCommand.Create();
         yield return AdminCommand.Create();
+        yield return FeaturesCommand.Create();
         yield return TrainCommand.Create();
         yield return EvaluateCommand.Create();
         yield return ConstraintsCommand.Create();
