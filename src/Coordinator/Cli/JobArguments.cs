@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ExPecto.Coordinator.Jobs;
 using ExPecto.Core;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Processing;
@@ -20,26 +21,27 @@ internal sealed class JobArguments
     public Option<double> Threshold { get; } = new("--threshold") { Description = "|effect| for a strong row (natural-log fold change)", DefaultValueFactory = _ => 0.3 };
     public Option<string> Engine { get; } = new("--engine") { Description = "Mutation delta engine (incremental, naive, fake)", DefaultValueFactory = _ => "incremental" };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Mutations per engine batch", DefaultValueFactory = _ => 64 };
+    public Option<FileInfo?> Spec { get; } = new("--spec") { Description = "Job spec file (JSON with the same fields as these flags; docs/operations.md); the other job flags are then not used" };
     public Option<string[]> Parameters { get; } = new("--param") { Description = "Engine parameter key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
 
-    /// <summary>ExPecto's saturation mutagenesis radius (2,001 positions).</summary>
-    public const int RealRadius = 1000;
+    public const int RealRadius = JobRequest.RealRadius;
 
-    /// <summary>The demo's radius: 32 genes × 603 mutations finish in about two minutes on 2 cores.</summary>
-    public const int DemoRadius = 100;
+    public const int DemoRadius = JobRequest.DemoRadius;
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Genome, Annotation, Weights, Models, Resources, Genes, Out, Radius, Threshold, Engine, BatchSize, Parameters })
+        foreach (var o in new Option[] { Spec, Genome, Annotation, Weights, Models, Resources, Genes, Out, Radius, Threshold, Engine, BatchSize, Parameters })
             command.Options.Add(o);
     }
 
     /// <summary>True when the job runs on the bundled demo (some input left to its default).</summary>
-    public bool UsesDemo(ParseResult parse) => parse.GetValue(Resources) is null &&
-        (parse.GetValue(Genome) is null || parse.GetValue(Annotation) is null || parse.GetValue(Weights) is null || parse.GetValue(Models) is null);
+    public bool UsesDemo(ParseResult parse) => Request(parse).UsesDemo;
 
-    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Read(ParseResult parse)
+    /// <summary>The flags as a request (paths as given; resolved against the working directory).</summary>
+    public JobRequest Request(ParseResult parse)
     {
+        if (parse.GetValue(Spec) is FileInfo specFile)
+            return JobSpecFile.Read(specFile.FullName);
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (string kv in parse.GetValue(Parameters) ?? [])
         {
@@ -47,47 +49,27 @@ internal sealed class JobArguments
             if (eq <= 0) throw new InputException($"--param expects key=value, found '{kv}'");
             parameters[kv[..eq]] = kv[(eq + 1)..];
         }
-        string? genome = parse.GetValue(Genome)?.FullName, annotation = parse.GetValue(Annotation)?.FullName,
-            weights = parse.GetValue(Weights)?.FullName, models = parse.GetValue(Models)?.FullName;
-        bool demo = false;
-        if (parse.GetValue(Resources) is DirectoryInfo resources)
+        return new JobRequest
         {
-            string dir = Directory.Exists(Path.Combine(resources.FullName, "resources")) ? Path.Combine(resources.FullName, "resources") : resources.FullName;
-            genome ??= Path.Combine(dir, "hg19.fa");
-            annotation ??= Path.Combine(dir, "geneanno.csv");
-            weights ??= Path.Combine(dir, "deepsea.beluga.pth");
-            models ??= Path.Combine(dir, "modellist");
-        }
-        else if (genome is null || annotation is null || weights is null || models is null)
-        {
-            demo = true;
-            string d = Demo.Directory();
-            if (weights is null || models is null) Demo.EnsureWeights(d);
-            genome ??= Demo.Genome(d);
-            annotation ??= Demo.Annotation(d);
-            weights ??= Demo.Beluga(d);
-            models ??= Demo.ModelList(d);
-        }
-        foreach (var (what, path) in new[] { ("--genome", genome), ("--annotation", annotation), ("--beluga", weights), ("--models", models) })
-            if (!File.Exists(path)) throw new InputException($"{what}: {path} does not exist");
-        int radius = parse.GetValue(Radius) ?? (demo ? DemoRadius : RealRadius);
-        if (radius < 0) throw new InputException($"--radius must be ≥ 0, found {radius.ToString(CultureInfo.InvariantCulture)}");
-        int batch = parse.GetValue(BatchSize);
-        if (batch < 1) throw new InputException($"--batch-size must be ≥ 1, found {batch.ToString(CultureInfo.InvariantCulture)}");
-        var spec = new JobSpec(genome, annotation, weights, models, parse.GetValue(Out)!.FullName, radius,
-            parse.GetValue(Threshold), parse.GetValue(Engine)!, batch) { Parameters = parameters };
-        return (spec, SelectGenes(parse.GetValue(Genes)!, annotation));
+            Genome = parse.GetValue(Genome)?.FullName,
+            Annotation = parse.GetValue(Annotation)?.FullName,
+            Beluga = parse.GetValue(Weights)?.FullName,
+            Models = parse.GetValue(Models)?.FullName,
+            Resources = parse.GetValue(Resources)?.FullName,
+            Genes = parse.GetValue(Genes)!,
+            Out = parse.GetValue(Out)!.FullName,
+            Radius = parse.GetValue(Radius),
+            Threshold = parse.GetValue(Threshold),
+            Engine = parse.GetValue(Engine)!,
+            BatchSize = parse.GetValue(BatchSize),
+            Parameters = parameters,
+        };
     }
 
-    /// <summary>A gene_id&lt;TAB&gt;chrom file when the value names one, else a selection from the annotation.</summary>
-    private static IReadOnlyList<GeneRef> SelectGenes(string value, string annotationPath)
-    {
-        if (!value.StartsWith('@') && File.Exists(value))
-            return GeneListFile.Read(Path.GetFullPath(value));
-        var genes = ExPecto.Core.Annotation.GeneAnnotation.Load(annotationPath).Select(value);
-        if (genes.Count == 0) throw new InputException($"--genes '{value}' selects no gene of {annotationPath}");
-        return genes.Select(g => new GeneRef(g.Id, g.Chrom)).ToList();
-    }
+    /// <summary>The job: from --spec (relative paths against the spec file's folder) or from the flags.</summary>
+    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Read(ParseResult parse) => parse.GetValue(Spec) is FileInfo specFile
+        ? Request(parse).Resolve(specFile.DirectoryName, specFile.FullName)
+        : Request(parse).Resolve();
 
     /// <summary>One line per job, then one per failed gene.</summary>
     public static void Print(ExPecto.Protocol.Messages.JobStatusView v, TextWriter w)
