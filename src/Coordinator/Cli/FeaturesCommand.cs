@@ -1,7 +1,6 @@
 using System.CommandLine;
 using ExPecto.Analysis.Training;
 using ExPecto.Beluga;
-
 using ExPecto.Core.Effects;
 using ExPecto.Core.Genome;
 
@@ -17,7 +16,7 @@ internal static class FeaturesCommand
     {
         var science = new ScienceOptions();
         var genes = new Option<string>("--genes") { Description = "Genes: ID,ID,… | @file | chrom:chr20 | all", DefaultValueFactory = _ => "all" };
-        var output = new Option<string>("--out") { Description = "Feature matrix Parquet: column 'gene', then k·2002+f feature columns", Required = true };
+        var output = new Option<string>("--out") { Description = "Feature matrix Parquet: columns gene, chrom, type, then the k·2002+f feature columns f<k>_<f>", Required = true };
         var command = new Command("features", "Compute the 20,020 TSS features of genes (the training input of expression models)");
         science.AddTo(command);
         command.Options.Add(genes);
@@ -40,7 +39,12 @@ internal static class FeaturesCommand
                 progress.Tick(i + 1);
             }
             var names = Enumerable.Range(0, cols).Select(j => $"f{j / model.FeatureCount}_{j % model.FeatureCount}").ToList();
-            var matrix = new FeatureMatrix(selected.Count, cols, values, selected.Select(g => g.Id).ToList(), names);
+            // Chromosome and type travel with the features so `expecto train` needs no annotation of its own.
+            var matrix = new FeatureMatrix(selected.Count, cols, values, selected.Select(g => g.Id).ToList(), names)
+            {
+                RowChrom = selected.Select(g => g.Chrom).ToArray(),
+                RowType = selected.Select(g => g.Type).ToArray(),
+            };
             await matrix.WriteParquetAsync(parse.GetValue(output)!, ct);
             Console.Error.WriteLine($"expecto: {selected.Count} genes × {cols} features");
             Console.Out.WriteLine(Path.GetFullPath(parse.GetValue(output)!));

@@ -178,7 +178,8 @@ public static class ConstraintAnalysis
 
     /// <summary>
     /// Writes <c>null.tsv</c> (tissue, mu0, sigma0, pi0, lower, upper, central, genes, positive, negative) and
-    /// <c>calls.tsv</c> (gene, tissue, directionality, local_fdr, p_positive, p_negative, call) into <paramref name="dir"/>.
+    /// <c>calls.tsv</c> (gene, tissue, directionality, local_fdr, p_positive, p_negative, call) and <c>density.tsv</c>
+    /// (tissue, bin centre z, count, mixture density f, null density π0·f0, local fdr) into <paramref name="dir"/>.
     /// </summary>
     public static async Task WriteTsvAsync(string dir, IReadOnlyList<TissueConstraints> results)
     {
@@ -193,6 +194,16 @@ public static class ConstraintAnalysis
                 calls.Append(CultureInfo.InvariantCulture,
                     $"{g.Gene}\t{g.Tissue}\t{g.Directionality:R}\t{g.LocalFdr:R}\t{g.PPositive:R}\t{g.PNegative:R}\t{g.Call.ToString().ToLowerInvariant()}\n");
         }
+        // The density estimate on the histogram grid: what locfdr plots (counts, fitted mixture f, scaled null π0·f0).
+        var density = new StringBuilder("tissue\tz\tcount\tmixture_density\tnull_density\tlocal_fdr\n");
+        foreach (var r in results)
+            for (int i = 0; i < r.Density.BinCentres.Length; i++)
+            {
+                double z = r.Density.BinCentres[i];
+                density.Append(CultureInfo.InvariantCulture,
+                    $"{r.Tissue}\t{z:R}\t{r.Density.Counts[i]:R}\t{r.Density.Density(z):R}\t{r.Null.Pi0 * NormalPdf(z, r.Null.Mu0, r.Null.Sigma0):R}\t{LocalFdr(r.Null, r.Density, z):R}\n");
+            }
+        await AtomicFile.WriteAllTextAsync(Path.Combine(dir, "density.tsv"), density.ToString());
         await AtomicFile.WriteAllTextAsync(Path.Combine(dir, "null.tsv"), nulls.ToString());
         await AtomicFile.WriteAllTextAsync(Path.Combine(dir, "calls.tsv"), calls.ToString());
     }

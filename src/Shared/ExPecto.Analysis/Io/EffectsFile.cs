@@ -30,30 +30,45 @@ public sealed class GeneEffects
     }
 }
 
-/// <summary>Reads and writes per-gene effects files: gene, chrom, pos (int), ref, alt, dist (int), then one float column per tissue.</summary>
+/// <summary>Reads and writes per-gene effects files: gene, chrom, pos (int), ref, alt, dist (int), then one float column per tissue.
+/// Also reads variant prediction tables (`expecto predict-variants`, ExPecto predict.py) into the same shape.</summary>
 public static class EffectsFile
 {
     private static readonly string[] s_fixed = ["gene", "chrom", "pos", "ref", "alt", "dist"];
 
+    /// <summary>
+    /// Reads an effects Parquet: columns chrom, pos, ref, alt required; gene and dist optional ("" and 0 when absent);
+    /// every other numeric column is a tissue; other text columns (strand, …) are ignored. So both the per-gene
+    /// saturation-mutagenesis files and `expecto predict-variants` Parquet tables read.
+    /// </summary>
     public static async Task<GeneEffects> ReadAsync(string path, CancellationToken ct = default)
     {
+        if (IsText(path)) return ReadText(path);
         await using var stream = File.OpenRead(path);
         await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct);
         var schema = reader.Schema;
-        var fields = s_fixed.Select(n => ParquetColumns.Require(schema, n, path)).ToArray();
-        var tissueFields = schema.GetDataFields().Where(f => !s_fixed.Contains(f.Name)).ToArray();
+        var all = schema.GetDataFields();
+        DataField? Optional(string name) => all.FirstOrDefault(f => f.Name == name);
+        var fChrom = ParquetColumns.Require(schema, "chrom", path);
+        var fPos = ParquetColumns.Require(schema, "pos", path);
+        var fRef = ParquetColumns.Require(schema, "ref", path);
+        var fAlt = ParquetColumns.Require(schema, "alt", path);
+        var fGene = Optional("gene");
+        var fDist = Optional("dist");
+        var tissueFields = all.Where(f => !s_fixed.Contains(f.Name) && f.ClrType != typeof(string) && f.ClrType != typeof(ReadOnlyMemory<char>)).ToArray();
         var gene = new List<string>(); var chrom = new List<string>(); var refs = new List<string>(); var alts = new List<string>();
         var pos = new List<int>(); var dist = new List<int>();
         var effects = tissueFields.Select(_ => new List<float>()).ToArray();
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
-            gene.AddRange(await ParquetColumns.ReadStringsAsync(rg, fields[0], path));
-            chrom.AddRange(await ParquetColumns.ReadStringsAsync(rg, fields[1], path));
-            pos.AddRange((await ParquetColumns.ReadLongsAsync(rg, fields[2], path)).Select(v => checked((int)v)));
-            refs.AddRange(await ParquetColumns.ReadStringsAsync(rg, fields[3], path));
-            alts.AddRange(await ParquetColumns.ReadStringsAsync(rg, fields[4], path));
-            dist.AddRange((await ParquetColumns.ReadLongsAsync(rg, fields[5], path)).Select(v => checked((int)v)));
+            int n = checked((int)rg.RowCount);
+            gene.AddRange(fGene is null ? Enumerable.Repeat("", n) : await ParquetColumns.ReadStringsAsync(rg, fGene, path));
+            chrom.AddRange(await ParquetColumns.ReadStringsAsync(rg, fChrom, path));
+            pos.AddRange((await ParquetColumns.ReadLongsAsync(rg, fPos, path)).Select(v => checked((int)v)));
+            refs.AddRange(await ParquetColumns.ReadStringsAsync(rg, fRef, path));
+            alts.AddRange(await ParquetColumns.ReadStringsAsync(rg, fAlt, path));
+            dist.AddRange(fDist is null ? Enumerable.Repeat(0, n) : (await ParquetColumns.ReadLongsAsync(rg, fDist, path)).Select(v => checked((int)v)));
             for (int t = 0; t < tissueFields.Length; t++)
                 effects[t].AddRange(await ParquetColumns.ReadFloatsAsync(rg, tissueFields[t], path));
         }
@@ -64,6 +79,81 @@ public static class EffectsFile
             Effects = effects.Select(e => e.ToArray()).ToArray(),
         };
     }
+
+    private static bool IsText(string path)
+    {
+        string name = path.ToLowerInvariant();
+        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
+        return name.EndsWith(".tsv", StringComparison.Ordinal) || name.EndsWith(".csv", StringComparison.Ordinal) || name.EndsWith(".txt", StringComparison.Ordinal);
+    }
+
+    /// <summary>Header names accepted for each key column: ours, VCF's, and ExPecto predict.py's unnamed 0..4.</summary>
+    private static readonly (string Key, string[] Names)[] s_textKeys =
+    [
+        ("chrom", ["chrom", "chr", "#CHROM", "CHROM", "0"]), ("pos", ["pos", "POS", "1"]), ("ref", ["ref", "REF", "3"]),
+        ("alt", ["alt", "ALT", "4"]), ("gene", ["gene"]), ("dist", ["dist"]),
+    ];
+
+    private static readonly HashSet<string> s_textIgnored = new(StringComparer.Ordinal) { "", "index", "2", "id", "ID", "name", "strand" };
+
+    /// <summary>
+    /// A predictions table as text (TSV, or CSV when the header has no tab): `expecto predict-variants` .tsv/.csv or
+    /// ExPecto predict.py's CSV (",index,0,1,2,3,4,dist,gene,strand,tissues…"). Keys as in <see cref="ReadAsync"/>.
+    /// </summary>
+    private static GeneEffects ReadText(string path)
+    {
+        string[]? header = null;
+        char sep = '\t';
+        int[] key = [];
+        int[] tissueCols = [];
+        var gene = new List<string>(); var chrom = new List<string>(); var refs = new List<string>(); var alts = new List<string>();
+        var pos = new List<int>(); var dist = new List<int>();
+        List<float>[] effects = [];
+        long lineNo = 0;
+        foreach (var line in Csv.ReadLines(path))
+        {
+            lineNo++;
+            if (line.Trim().Length == 0) continue;
+            if (header is null)
+            {
+                sep = line.Contains('\t') ? '\t' : ',';
+                header = Csv.Split(line, sep).Select(h => h.Trim()).ToArray();
+                var h = header;
+                key = s_textKeys.Select(k => Array.FindIndex(h, c => k.Names.Contains(c))).ToArray();
+                if (key[..4].Any(i => i < 0))
+                    throw new ExPecto.Core.InputException(path, lineNo, $"expected columns chrom, pos, ref, alt (then gene, dist and one column per tissue), found {string.Join(" ", h.Take(12))}");
+                tissueCols = Enumerable.Range(0, h.Length).Where(j => !key.Contains(j) && !s_textIgnored.Contains(h[j])).ToArray();
+                effects = tissueCols.Select(_ => new List<float>()).ToArray();
+                continue;
+            }
+            var f = Csv.Split(line, sep);
+            if (f.Length != header.Length) throw new ExPecto.Core.InputException(path, lineNo, $"expected {header.Length} fields as in the header, found {f.Length}");
+            chrom.Add(f[key[0]]);
+            pos.Add(ParseInt(f[key[1]], path, lineNo, "pos"));
+            refs.Add(f[key[2]].ToUpperInvariant());
+            alts.Add(f[key[3]].ToUpperInvariant());
+            gene.Add(key[4] >= 0 ? f[key[4]] : "");
+            dist.Add(key[5] >= 0 ? ParseInt(f[key[5]], path, lineNo, "dist") : 0);
+            for (int t = 0; t < tissueCols.Length; t++)
+            {
+                string v = f[tissueCols[t]];
+                effects[t].Add(v is "NA" or "nan" or "NaN" or "" ? float.NaN
+                    : float.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float x) ? x
+                    : throw new ExPecto.Core.InputException(path, lineNo, $"column '{header[tissueCols[t]]}': expected a number, found '{v}'"));
+            }
+        }
+        if (header is null) throw new ExPecto.Core.InputException(path, null, "expected a header line, found an empty file");
+        return new GeneEffects
+        {
+            Gene = gene, Chrom = chrom, Pos = pos.ToArray(), Ref = refs, Alt = alts, Dist = dist.ToArray(),
+            Tissues = tissueCols.Select(j => header[j]).ToArray(),
+            Effects = effects.Select(e => e.ToArray()).ToArray(),
+        };
+    }
+
+    private static int ParseInt(string s, string path, long line, string column) =>
+        int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v) ? v
+        : throw new ExPecto.Core.InputException(path, line, $"column '{column}': expected an integer, found '{s}'");
 
     public static Task WriteAsync(string path, GeneEffects e, CancellationToken ct = default)
     {
@@ -90,7 +180,7 @@ public static class EffectsFile
         });
     }
 
-    /// <summary>One effects Parquet, or every <c>*.parquet</c> below a folder (sorted by path).</summary>
+    /// <summary>One effects file (Parquet, or a predictions TSV/CSV), or every <c>*.parquet</c> below a folder (sorted by path).</summary>
     public static async Task<IReadOnlyList<GeneEffects>> ReadManyAsync(string fileOrDir, CancellationToken ct = default)
     {
         if (File.Exists(fileOrDir)) return [await ReadAsync(fileOrDir, ct)];

@@ -81,7 +81,8 @@ public static class GwasPrioritizer
 {
     /// <summary>
     /// Reads a loci TSV with a header holding the columns <c>locus</c> (the lead SNP), <c>variant</c>, <c>chrom</c>,
-    /// <c>pos</c> (1-based), <c>ref</c>, <c>alt</c>, <c>r2</c>, in any order; extra columns are ignored.
+    /// <c>pos</c> (1-based), <c>ref</c>, <c>alt</c>, <c>r2</c>, in any order (PLINK-style aliases such as lead, SNP_B,
+    /// BP_B, R2 accepted); extra columns are ignored.
     /// </summary>
     public static IReadOnlyList<LdVariant> ReadLoci(string path)
     {
@@ -96,7 +97,7 @@ public static class GwasPrioritizer
             var f = line.TrimEnd('\r').Split('\t');
             if (idx is null)
             {
-                idx = want.Select(w => Array.FindIndex(f, h => string.Equals(h.TrimStart('#'), w, StringComparison.OrdinalIgnoreCase))).ToArray();
+                idx = want.Select(w => Array.FindIndex(f, h => Aliases(w).Contains(h.Trim().TrimStart('#'), StringComparer.OrdinalIgnoreCase))).ToArray();
                 if (idx.Any(i => i < 0)) throw new InputException(path, lineNo, $"expected header columns {string.Join(", ", want)}, found {string.Join(", ", f)}");
                 continue;
             }
@@ -109,6 +110,17 @@ public static class GwasPrioritizer
         }
         return rows;
     }
+
+    /// <summary>Header names accepted for a loci column (PLINK's --r2 output and common GWAS tables).</summary>
+    private static string[] Aliases(string column) => column switch
+    {
+        "locus" => ["locus", "lead", "lead_snp", "SNP_A", "index_snp"],
+        "variant" => ["variant", "snp", "rsid", "SNP_B", "id"],
+        "chrom" => ["chrom", "chr", "CHR_B"],
+        "pos" => ["pos", "position", "BP_B"],
+        "r2" => ["r2", "R2", "r^2", "rsq"],
+        _ => [column],
+    };
 
     public static IReadOnlyList<PrioritizedVariant> Prioritize(IReadOnlyList<LdVariant> loci, IEnumerable<GeneEffects> effects, TissueMetadata? metadata = null)
     {

@@ -37,17 +37,38 @@ public sealed class TissueMetadata
     public int[] NonCancerIndices(IReadOnlyList<string> tissues) =>
         Enumerable.Range(0, tissues.Count).Where(i => !IsCancer(tissues[i])).ToArray();
 
+    /// <summary>
+    /// Reads a table in the shipped layout: a header, then <c>tissue &lt;TAB&gt; cancer (0 or 1) [&lt;TAB&gt; note]</c>
+    /// (tissue names exactly as the models' columns).
+    /// </summary>
+    public static TissueMetadata Load(string path)
+    {
+        using var reader = new StreamReader(path);
+        return Parse(reader, path);
+    }
+
     private static TissueMetadata LoadEmbedded()
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("ExPecto.Analysis.tissue_metadata.tsv")
             ?? throw new InvalidOperationException("embedded tissue_metadata.tsv is missing");
         using var reader = new StreamReader(stream);
+        return Parse(reader, "tissue_metadata.tsv");
+    }
+
+    private static TissueMetadata Parse(TextReader reader, string source)
+    {
         var rows = new List<TissueInfo>();
-        reader.ReadLine();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (reader.ReadLine() is null) throw new ExPecto.Core.InputException(source, 1, "expected a header 'tissue<TAB>cancer', found an empty file");
+        long lineNo = 1;
         while (reader.ReadLine() is { } line)
         {
-            if (line.Length == 0) continue;
-            var f = line.Split('\t');
+            lineNo++;
+            if (line.TrimEnd('\r').Length == 0) continue;
+            var f = line.TrimEnd('\r').Split('\t');
+            if (f.Length < 2 || f[1] is not ("0" or "1"))
+                throw new ExPecto.Core.InputException(source, lineNo, $"expected 'tissue<TAB>0|1', found '{line}'");
+            if (!seen.Add(f[0])) throw new ExPecto.Core.InputException(source, lineNo, $"tissue '{f[0]}' appears twice");
             rows.Add(new TissueInfo(f[0], f[1] == "1", f.Length > 2 ? f[2] : ""));
         }
         return new TissueMetadata(rows);
