@@ -5,7 +5,7 @@ using ExPecto.Testing;
 namespace ExPecto.Cli.Tests;
 
 /// <summary>What one run of `expecto` did.</summary>
-internal sealed record ExpectoRun(int ExitCode, string StdOut, string StdErr)
+public sealed record ExpectoRun(int ExitCode, string StdOut, string StdErr)
 {
     public string[] ErrLines => StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
 
@@ -31,7 +31,10 @@ internal static class ExpectoProcess
         return dll ?? throw new InvalidOperationException($"expecto.dll not found under {bin}; build src/Coordinator ({configuration}) first");
     }
 
-    public static ExpectoRun Run(string workingDirectory, params string[] args)
+    public static ExpectoRun Run(string workingDirectory, params string[] args) => Run(Timeout, workingDirectory, args);
+
+    /// <summary>As <see cref="Run(string, string[])"/> with a longer limit, for a whole demo run on a busy machine.</summary>
+    public static ExpectoRun Run(TimeSpan timeout, string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -45,10 +48,10 @@ internal static class ExpectoProcess
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"expecto {string.Join(' ', args)} did not finish within {Timeout}");
+            throw new TimeoutException($"expecto {string.Join(' ', args)} did not finish within {timeout}");
         }
         return new ExpectoRun(process.ExitCode, stdout.Result, stderr.Result);
     }
