@@ -68,7 +68,7 @@ public static class AnalysisPlots
             var pts = genes.Where(g => callOf.GetValueOrDefault(g.Gene) == call).ToArray();
             if (pts.Length == 0) continue;
             var sc = plot.Add.ScatterPoints(pts.Select(g => g.Directionality).ToArray(), pts.Select(g => g.Magnitude).ToArray(), colour);
-            sc.MarkerSize = 4;
+            sc.MarkerSize = 6;
             sc.LegendText = $"{label} ({pts.Length})";
         }
         string tissue = genes.Count > 0 ? genes[0].Tissue : "";
