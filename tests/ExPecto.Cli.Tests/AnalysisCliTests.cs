@@ -225,6 +225,40 @@ public sealed class AnalysisCliTests(DemoRunFixture demo) : IClassFixture<DemoRu
     }
 
     [Fact]
+    public async Task Evaluate_reads_a_sure_raqtl_list_against_a_predict_variants_table()
+    {
+        AssertOk(demo.RunResult);
+        var effects = await RunEffects();
+        string dir = demo.NewDir("evaluate-sure");
+        // A predict-variants TSV (chrom, pos, ref, alt, gene, strand, dist, tissues) and a SuRE raQTL list in the
+        // published layout (van Arensbergen et al. 2019, k562.sign.id.LP190708.txt.gz) over the same variants.
+        var pv = new StringBuilder("chrom\tpos\tref\talt\tgene\tstrand\tdist\t" + string.Join('\t', s_demoTissues) + "\n");
+        var sure = new StringBuilder("chr\tSNP_ID\tSNPabspos\tref.element.count\talt.element.count\tk562.ref.mean\tk562.alt.mean\tk562.wilcox.p.value\tk562.wilcox.p.value.random\tref\talt\n");
+        var measured = new List<double>();
+        var brain = new List<double>();
+        int k = 0;
+        foreach (var e in effects)
+            for (int i = 0; i < e.Count; i++, k++)
+            {
+                pv.Append(CultureInfo.InvariantCulture, $"{e.Chrom[i]}\t{e.Pos[i]}\t{e.Ref[i]}\t{e.Alt[i]}\t{e.Gene[i]}\t+\t{e.Dist[i]}\t{string.Join('\t', s_demoTissues.Select(t => F(e.Tissue(t)[i])))}\n");
+                double refMean = 1 + k % 5, altMean = 0.5 + (k * 7 % 11);
+                measured.Add(Math.Log2((altMean + 0.01) / (refMean + 0.01)));
+                brain.Add(e.Tissue(s_demoTissues[1])[i]);
+                sure.Append(CultureInfo.InvariantCulture, $"{e.Chrom[i]}\trs{k}\t{e.Pos[i]}\t100\t100\t{F(refMean)}\t{F(altMean)}\t1e-5\t0.5\t{e.Ref[i]}\t{e.Alt[i]}\n");
+            }
+        string pvPath = Path.Combine(dir, "pv.tsv"), surePath = Path.Combine(dir, "k562.sign.id.test.txt");
+        File.WriteAllText(pvPath, pv.ToString());
+        File.WriteAllText(surePath, sure.ToString());
+
+        var run = ExpectoProcess.Run(dir, "evaluate", "--measured", surePath, "--predictions", pvPath);
+        AssertOk(run);
+        var summary = ReadTsv(Path.Combine(dir, "evaluation", "summary.tsv"));
+        Assert.Equal(s_demoTissues, summary.Skip(1).Select(r => r[0]));
+        Assert.Equal(k, int.Parse(summary[2][1], CultureInfo.InvariantCulture));
+        Assert.Equal(Rank.Spearman(brain, measured), D(summary[2][3]), 1e-6);
+    }
+
+    [Fact]
     public void Evaluate_with_no_measured_variant_among_the_predictions_is_one_error_line_and_writes_nothing()
     {
         AssertOk(demo.RunResult);
