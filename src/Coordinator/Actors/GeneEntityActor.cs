@@ -86,6 +86,12 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
             case CompleteGene c:
                 sender.Tell(new CompletionAcked(c.JobId, c.GeneId, c.Attempt, Duplicate: !changed));
                 break;
+            case ResetGene when changed:
+                // Back to pending for a retry round: the job manager leases it like any other pending gene.
+                Timers.Cancel(SettleTimer);
+                _log.Info("gene {0} of job {1}: reset for retry round {2}", _state.GeneId, _state.JobId, _state.Round);
+                _jobManager()?.Tell(new GeneReady(_state.JobId, _state.GeneId));
+                return;
             case SettlementRecorded when _state.SettlementAcknowledged:
                 Timers.Cancel(SettleTimer);
                 // Done for good: passivating removes the entity from the remembered set.

@@ -58,8 +58,21 @@ internal sealed class AdminHostedService(
             isService.IsService(typeof(IScheduleAdmin)) ? services.GetRequiredService<IScheduleAdmin> : null,
             services.GetServices<IAdminPalette>());
         // Probes answer from the first moment (liveness "starting"); commands wait for the host to have started Akka.
-        _server = await AdminServer.StartAsync(ResolveSystem, options.Value, palettes, loggerFactory, cancellationToken);
+        var o = options.Value;
+        try
+        {
+            _server = await AdminServer.StartAsync(ResolveSystem, o, palettes, loggerFactory, cancellationToken);
+        }
+        catch (IOException e) when (!o.FailIfUnavailable)
+        {
+            // Kestrel reports a taken port as an IOException (AddressInUseException derives from it).
+            Console.Error.WriteLine($"warning: admin endpoint {o.Endpoint} unavailable ({e.Message}); running without an admin console");
+            return;
+        }
         handle.Server = _server;
+        var (address, _) = AdminServer.ParseEndpoint(o.Endpoint);
+        string host = address.Equals(System.Net.IPAddress.Any) ? "0.0.0.0" : address.ToString();
+        Console.Error.WriteLine($"{AdminOptions.ListeningLogPrefix}{host}:{_server.Port}");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
