@@ -35,10 +35,15 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
 
     private sealed record Node(NodeProcess Process, string Admin);
 
-    private async Task<Node> StartAsync(string name, string dll, IEnumerable<string> args, Dictionary<string, string> env)
+    private NodeProcess Start(string name, string dll, IEnumerable<string> args, Dictionary<string, string> env)
     {
         var process = NodeProcess.Start(name, dll, [.. args, "--admin", "127.0.0.1:0"], env);
         _nodes.Add(process);
+        return process;
+    }
+
+    private async Task<Node> EndpointOfAsync(NodeProcess process, string name)
+    {
         string? endpoint = null;
         await WaitForAsync(() => (endpoint = EndpointLine().Match(process.Log) is { Success: true } m ? m.Groups["ep"].Value : null) is not null,
             $"{name} to log its admin endpoint");
@@ -58,12 +63,19 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
 
         // Phase 1: the cluster, every node with its console on a free port.
         int seedPort = NodeProcess.FreePort(), coordPort = NodeProcess.FreePort();
-        var seed = await StartAsync("seed", NodeProcess.Seed, ["--port", seedPort.ToString()], env);
-        var coordinator = await StartAsync("coordinator", NodeProcess.Expecto,
-            ["serve", "--port", coordPort.ToString(), "--seed", $"127.0.0.1:{seedPort}", "--state", _tmp.Sub("state/checkpoints.db")], env);
         string contacts = $"127.0.0.1:{seedPort},127.0.0.1:{coordPort}";
-        var worker1 = await StartAsync("worker1", NodeProcess.Worker, ["--coordinator", contacts, "--device", "cpu", "--slots", "1"], env);
-        var worker2 = await StartAsync("worker2", NodeProcess.Worker, ["--coordinator", contacts, "--device", "cpu", "--slots", "1"], env);
+        var processes = new[]
+        {
+            Start("seed", NodeProcess.Seed, ["--port", seedPort.ToString()], env),
+            Start("coordinator", NodeProcess.Expecto,
+                ["serve", "--port", coordPort.ToString(), "--seed", $"127.0.0.1:{seedPort}", "--state", _tmp.Sub("state/checkpoints.db")], env),
+            Start("worker1", NodeProcess.Worker, ["--coordinator", contacts, "--device", "cpu", "--slots", "1"], env),
+            Start("worker2", NodeProcess.Worker, ["--coordinator", contacts, "--device", "cpu", "--slots", "1"], env),
+        };
+        var nodes = new List<Node>();
+        foreach (var p in processes) nodes.Add(await EndpointOfAsync(p, p.Name));
+        var (seed, coordinator) = (nodes[0], nodes[1]);
+        Assert.Equal(4, nodes.Select(n => n.Admin).Distinct().Count());
 
         // Phase 2: `cluster show` lists the four members Up (read-only: no token on loopback).
         await WaitForAsync(async () => (await JsonAsync(seed.Admin, "cluster", "show"))?.AsArray().Count(m => (string?)m!["status"] == "Up") == 4,
@@ -86,7 +98,7 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
             foreach (string field in new[] { "batchSize", "mutationsPerSecond", "genesDone", "errors" })
                 Assert.NotNull(w[field]);
         });
-        var workerTable = await ExpectoAdminAsync(coordinator.Admin, "workers");
+        var workerTable = await HumanAsync(coordinator.Admin, "workers");
         foreach (string column in new[] { "Address", "Device", "BatchSize", "CurrentGene", "MutationsPerSecond", "GenesDone", "Errors" })
             Assert.Contains(column, workerTable.Out);
 
@@ -135,7 +147,7 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
             Assert.Equal(doneWhenDrained, (int)status["summary"]!["genesDone"]!);
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
-        var list = await ExpectoAdminAsync(coordinator.Admin, "job", "list");
+        var list = await HumanAsync(coordinator.Admin, "job", "list");
         Assert.Contains("Paused", list.Out);
 
         // Phase 7: resume; leasing restarts and the job completes.
@@ -144,7 +156,7 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
         await WaitForAsync(async () => (string?)(await JsonAsync(coordinator.Admin, "job", "status", jobId))?["summary"]?["state"] == "completed",
             "the job to complete after resume");
         Assert.True(File.Exists(Path.Combine(outDir, JobManifest.SuccessMarker)));
-        var done = await ExpectoAdminAsync(coordinator.Admin, "job", "status", jobId);
+        var done = await HumanAsync(coordinator.Admin, "job", "status", jobId);
         Assert.Contains($"{ClusterFixture.Genes}/{ClusterFixture.Genes} done", done.Out);
         var resumeAgain = await ExpectoAdminAsync(coordinator.Admin, "job", "resume", jobId, "--token-file", tokenFile);
         Assert.NotEqual(0, resumeAgain.ExitCode);
@@ -159,8 +171,6 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
             $"{leaving} gone from `cluster show`");
         var after = await ExpectoAdminAsync(seed.Admin, "cluster", "show");
         Assert.DoesNotContain(leaving, after.Out);
-        _ = worker1;
-        _ = worker2;
     }
 
     private sealed record CliRun(int ExitCode, string Out, string Err)
@@ -181,6 +191,15 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(cts.Token);
         return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>A read-only command's table output (in-process client, same code as the CLI).</summary>
+    private static async Task<CliRun> HumanAsync(string endpoint, params string[] words)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int rc = await AdminCli.RunAsync([endpoint, .. words], new StringReader(""), stdout, stderr, TestContext.Current.CancellationToken);
+        return new CliRun(rc, stdout.ToString(), stderr.ToString());
     }
 
     /// <summary>A read-only command's --json output for polling (in-process client, same code as the CLI); null on error.</summary>
