@@ -53,9 +53,10 @@ public sealed class AdminOptions
     public bool OpenReadOnlyOnLoopback { get; set; } = true;
 
     /// <summary>
-    /// Whether a node fails to start when the endpoint cannot be bound (the port is taken). Roles fail (an
-    /// operator must know); the embedded <c>expecto run</c> warns and runs on without a console, since a busy
-    /// port must not stop a long run.
+    /// Whether a node fails to start when the endpoint cannot be bound (the port is taken). A role given an
+    /// endpoint (<c>--admin</c>, <c>EXPECTO_ADMIN__ENDPOINT</c>) fails, since the operator asked for that port;
+    /// one left on the default, and the embedded <c>expecto run</c> always, warn and run on without a console,
+    /// so several processes on one machine, or a long run, are never stopped by a busy 9110.
     /// </summary>
     public bool FailIfUnavailable { get; set; } = true;
 

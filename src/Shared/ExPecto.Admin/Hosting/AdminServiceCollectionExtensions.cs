@@ -23,7 +23,12 @@ public static class AdminServiceCollectionExtensions
     {
         var options = services.AddOptions<AdminOptions>();
         if (configuration is not null)
+        {
             options.Bind(configuration.GetSection(AdminOptions.Section));
+            // Only an endpoint somebody chose is worth failing for; the default may be taken by a neighbour.
+            if (string.IsNullOrWhiteSpace(configuration[$"{AdminOptions.Section}:{nameof(AdminOptions.Endpoint)}"]))
+                options.Configure(o => o.FailIfUnavailable = false);
+        }
         if (configure is not null)
             options.Configure(configure);
         services.AddSingleton<AdminServerHandle>();
