@@ -29,7 +29,7 @@ const cases = [
   ["gpu", "the CronJob running as uid 0", (o) => (podSpecOf(find(o, "CronJob", "scheduler")).securityContext.runAsUser = 0), /runAsUser must not be 0/],
   ["dev-cpu", "the worker without its component label", (o) => delete find(o, "Deployment", "worker").metadata.labels["app.kubernetes.io/component"], /component/],
   ["gpu", "the seed without its preStop leave", (o) => delete container(o, "StatefulSet", "seed").lifecycle, /preStop must run/],
-  ["gpu", "workers seeded by IP instead of the seed DNS names", (o) => container(o, "Deployment", "worker").env.filter((e) => e.name.includes("SeedNodes")).forEach((e) => (e.value = "akka.tcp://expecto@10.0.0.1:4053")), /seed DNS names/],
+  ["gpu", "workers seeded by IP instead of the seed DNS names", (o) => container(o, "Deployment", "worker").env.filter((e) => e.name === "EXPECTO_CLUSTER__SEEDS").forEach((e) => (e.value = "10.0.0.1:4053,10.0.0.2:4053")), /seed DNS names/],
   ["gpu", "a Role with a wildcard verb", (o) => (o.find((x) => x.kind === "Role").rules = [{ apiGroups: [""], resources: ["pods"], verbs: ["*"] }]), /wildcard in verbs/],
   ["gpu", "remoting opened to every namespace", (o) => o.find((x) => x.metadata.name === "expecto-remoting").spec.ingress[0].from.push({ namespaceSelector: {} }), /only to cluster members/],
   ["gpu", "no PodDisruptionBudget for workers", (o) => o.splice(o.findIndex((x) => x.kind === "PodDisruptionBudget" && x.metadata.name === "expecto-worker"), 1), /no PodDisruptionBudget selects the worker pods/],

@@ -1,5 +1,8 @@
 using Akka.Actor;
 using Akka.Hosting;
+using ExPecto.Admin;
+using ExPecto.Admin.Hosting;
+using ExPecto.Coordinator.Admin;
 using ExPecto.GpuWorker;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Jobs;
@@ -29,6 +32,9 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
     public CoordinatorOptions Coordinator { get; init; } = new();
     public WorkerOptions Worker { get; init; } = new();
     public PersistenceOptions? Persistence { get; init; }
+
+    /// <summary>The admin console of the run (job, workers, cluster palettes); null: none.</summary>
+    public AdminOptions? Admin { get; init; }
 
     /// <summary>Progress callback (polled status), e.g. for a console line.</summary>
     public Action<JobStatusView>? Progress { get; init; }
@@ -61,6 +67,19 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
             .WithExPectoPersistence(persistence)
             .WithExPectoCoordinator(Coordinator, persistence, finalizer)
             .WithExPectoWorker(Worker, engines, withProxies: false));
+        if (Admin is { } admin)
+        {
+            builder.Services.AddExPectoAdmin(configure: o =>
+            {
+                o.Endpoint = admin.Endpoint;
+                o.TokenFile = admin.TokenFile;
+                o.Token = admin.Token;
+                o.OpenReadOnlyOnLoopback = admin.OpenReadOnlyOnLoopback;
+                o.AskTimeout = admin.AskTimeout;
+                o.FailIfUnavailable = admin.FailIfUnavailable;
+            });
+            builder.Services.AddExPectoCoordinatorAdmin();
+        }
         using var host = builder.Build();
         await host.StartAsync(ct);
         try
@@ -74,7 +93,7 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
                 var status = await AskWithRetry<JobStatusResponse>(jobManager, new GetJobStatus(jobId), ct);
                 var view = status.Jobs.Single();
                 Progress?.Invoke(view);
-                if (view.Phase is "complete" or "partial")
+                if (view.Phase is "complete" or "partial" or "cancelled")
                     return new EmbeddedRunResult(jobId, AlreadyComplete: false, view);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
             }

@@ -1,11 +1,12 @@
 using Akka.Hosting;
+using ExPecto.Admin.Hosting;
 using ExPecto.GpuWorker;
 using ExPecto.GpuWorker.Science;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Processing;
 using Microsoft.Extensions.Hosting;
 
-// `expecto-worker --coordinator host:port[,host:port] --device cpu|cuda:0,cuda:1 [--port 0] [--slots 1]`
+// `expecto-worker --coordinator host:port[,host:port] --device cpu|cuda:0,cuda:1 [--port 0] [--slots 1] [--admin 127.0.0.1:9110]`
 // Joins the cluster through the given contact points (seed or coordinator nodes) and pulls genes.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwitches());
@@ -16,4 +17,5 @@ var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(work
 builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
     .WithExPectoCluster(cluster, Roles.Worker)
     .WithExPectoWorker(worker, engines));
+builder.Services.AddExPectoAdmin(builder.Configuration);
 await builder.Build().RunAsync();

@@ -35,7 +35,7 @@ public sealed class WorkersAndScheduleTests : IAsyncLifetime
 
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("cuda:0", run.Out);
-        Assert.Contains("2 worker(s), 861.8 windows/s in all", run.Out);
+        Assert.Contains("2 worker(s), 861.8 mutations/s in all", run.Out);
     }
 
     [Fact]

@@ -20,6 +20,13 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
     private const string SettleTimer = "settle";
     private sealed record AnnounceSettlement;
 
+    /// <summary>
+    /// The stop message of passivation. Not PoisonPill: that is handled at once, even while events persist, and
+    /// would drop the commands stashed meanwhile (a retry's ResetGene and the LeaseGene behind it). This one waits
+    /// its turn like any command, then for the deferred replies before it.
+    /// </summary>
+    private sealed record StopEntity;
+
     private readonly Func<IActorRef?> _jobManager;
     private readonly CoordinatorOptions _options;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -37,6 +44,8 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ => AfterRecovery());
 
         Command<AnnounceSettlement>(_ => Announce());
+        // Deferred: replies of decisions still in the journal round trip (DeferAsync) go out before the entity stops.
+        Command<StopEntity>(c => DeferAsync(c, _ => Context.Stop(Self)));
         Command<CheckLease>(c => Handle(c));
         Command<IGeneMessage>(c => Handle(c));
     }
@@ -86,10 +95,16 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
             case CompleteGene c:
                 sender.Tell(new CompletionAcked(c.JobId, c.GeneId, c.Attempt, Duplicate: !changed));
                 break;
+            case ResetGene when changed:
+                // Back to pending for a retry round: the job manager leases it like any other pending gene.
+                Timers.Cancel(SettleTimer);
+                _log.Info("gene {0} of job {1}: reset for retry round {2}", _state.GeneId, _state.JobId, _state.Round);
+                _jobManager()?.Tell(new GeneReady(_state.JobId, _state.GeneId));
+                return;
             case SettlementRecorded when _state.SettlementAcknowledged:
                 Timers.Cancel(SettleTimer);
                 // Done for good: passivating removes the entity from the remembered set.
-                Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+                Context.Parent.Tell(new Passivate(new StopEntity()));
                 return;
         }
         if (!changed) return;
@@ -113,7 +128,7 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
         else if (_state.IsSettled && !_state.SettlementAcknowledged)
             Announce();
         else if (_state.IsSettled)
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            Context.Parent.Tell(new Passivate(new StopEntity()));
         else if (_state.Attempt > 0)
             _jobManager()?.Tell(new GeneReady(_state.JobId, _state.GeneId));
     }

@@ -15,6 +15,9 @@ namespace ExPecto.Coordinator.Actors;
 /// at most Capacity outstanding genes. Workers pull by registering capacity; a gene's credit returns when it
 /// settles, its lease ends, or its lease is declined. Dispatch state is in memory only: after a restart every
 /// unsettled gene is queued again and the gene entities (the authority on leases) decline those still leased.
+/// Operators pause (genes of the job are parked instead of leased; leases in flight run to their end), resume,
+/// cancel (leases in flight are revoked, the job finishes as cancelled) and retry failed genes (the job reopens;
+/// each gene entity is reset for the new round before its next lease).
 /// </summary>
 public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 {
@@ -29,6 +32,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         public string Id { get; } = id;
         public IActorRef Actor { get; } = actor;
         public int Capacity { get; set; } = capacity;
+        public WorkerStats? Stats { get; set; }
+        public DateTimeOffset LastSeen { get; set; } = DateTimeOffset.UtcNow;
         public HashSet<string> Outstanding { get; } = new(StringComparer.Ordinal);
         public int Free => Capacity - Outstanding.Count;
     }
@@ -46,6 +51,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, string> _owner = new(StringComparer.Ordinal); // gene key → worker id
     private readonly HashSet<string> _finalizing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _orphans = new(StringComparer.Ordinal); // gene key → holder not (yet) registered
+    private readonly Dictionary<string, HashSet<string>> _parked = new(StringComparer.Ordinal); // paused job → its ready genes
     private readonly DateTime _startedAt = DateTime.UtcNow;
     private int _roundRobin;
 
@@ -67,6 +73,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         Command<GetJobStatus>(q => Sender.Tell(new JobStatusResponse(
             _book.InOrder.Where(j => q.JobId is null || j.JobId == q.JobId).Select(View).ToList())));
         Command<RegisterWorker>(OnRegister);
+        Command<ControlJob>(OnControl);
+        Command<GetWorkers>(_ => Sender.Tell(new WorkerListResponse(_workers.Values.Select(WorkerView).ToList())));
         Command<LeaseAccepted>(OnLeaseAccepted);
         Command<LeaseDeclined>(d =>
         {
@@ -86,8 +94,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         Command<Finalized>(f =>
         {
             _finalizing.Remove(f.JobId);
-            Persist(_book.Decide(new FinishJob(f.JobId, f.Complete, f.ExtraFiles)),
-                _ => _log.Info("job {0} finished: {1}", f.JobId, f.Complete ? "complete" : "partial"));
+            Persist(_book.Decide(new FinishJob(f.JobId, f.Complete, f.ExtraFiles) { AtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }),
+                _ => _log.Info("job {0} finished: {1}", f.JobId, _book.Jobs[f.JobId].Phase));
         });
         Command<FinalizeFailed>(f =>
         {
@@ -145,7 +153,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     private void OnSubmit(SubmitJob c)
     {
-        var events = _book.Decide(c);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var events = _book.Decide(c).Select(e => e is JobSubmitted s ? s with { AtMs = now } : e).ToList();
         var sender = Sender;
         if (events.Count == 0)
         {
@@ -171,12 +180,15 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
             _log.Info("worker {0} joined with {1} slot(s), holding {2}", r.WorkerId, r.Capacity, r.Holding.Count);
         }
         slot.Capacity = r.Capacity;
+        slot.Stats = r.Stats ?? slot.Stats;
+        slot.LastSeen = DateTimeOffset.UtcNow;
         // What the worker holds counts against its window, e.g. after this manager restarted mid-job.
         foreach (var h in r.Holding)
         {
             string key = Key(h.JobId, h.GeneId);
             // A heartbeat sent before the worker saw its completion acknowledged still lists a settled gene.
-            if (IsSettled(key) || (_owner.TryGetValue(key, out var owner) && owner != r.WorkerId)) continue;
+            if (IsSettled(key) || (_owner.TryGetValue(key, out var owner) && owner != r.WorkerId)
+                || _book.Jobs[h.JobId].Cancelled) continue;
             _owner[key] = r.WorkerId;
             slot.Outstanding.Add(key);
             Dequeue(key);
@@ -207,6 +219,51 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
             After();
         else
             Persist(events, _ => After());
+    }
+
+    private void OnControl(ControlJob c)
+    {
+        var sender = Sender;
+        if (_book.Refusal(c) is { } refusal)
+        {
+            bool known = _book.Jobs.TryGetValue(c.JobId, out var knownJob);
+            sender.Tell(new ControlJobResponse(c.JobId, refusal, !known, 0, known ? View(knownJob!) : null));
+            return;
+        }
+        Persist(_book.Decide(c), e =>
+        {
+            int requeued = 0;
+            switch (e)
+            {
+                case JobPaused:
+                    // Queued genes are parked as dispatch reaches them; leases in flight run to their end.
+                    _log.Info("job {0} paused", c.JobId);
+                    break;
+                case JobResumed:
+                    _log.Info("job {0} resumed", c.JobId);
+                    if (_parked.Remove(c.JobId, out var parked))
+                        foreach (string gene in parked) Enqueue(c.JobId, gene);
+                    break;
+                case JobCancelled:
+                    _parked.Remove(c.JobId);
+                    var inFlight = _owner.Where(kv => kv.Key.StartsWith(c.JobId + "|", StringComparison.Ordinal)).ToList();
+                    _log.Info("job {0} cancelled; revoking {1} lease(s)", c.JobId, inFlight.Count);
+                    foreach (var (key, workerId) in inFlight)
+                    {
+                        Release(key);
+                        _genes.Tell(new RevokeLease(c.JobId, key[(key.IndexOf('|') + 1)..], workerId, $"job {c.JobId} cancelled"));
+                    }
+                    MaybeFinalize(c.JobId);
+                    break;
+                case JobReopened r:
+                    requeued = r.GeneIds.Count;
+                    _log.Info("job {0}: retrying {1} failed gene(s), round {2}", c.JobId, requeued, r.Round);
+                    foreach (string gene in r.GeneIds) Enqueue(c.JobId, gene);
+                    break;
+            }
+            sender.Tell(new ControlJobResponse(c.JobId, null, false, requeued, View(_book.Jobs[c.JobId])));
+            TryDispatch();
+        });
     }
 
     private void OnTerminated(Terminated t)
@@ -240,7 +297,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     private void Enqueue(string jobId, string geneId)
     {
-        if (!_book.Jobs.TryGetValue(jobId, out var job) || job.Settled.ContainsKey(geneId) || !job.ChromOf.ContainsKey(geneId))
+        if (!_book.Jobs.TryGetValue(jobId, out var job) || job.Settled.ContainsKey(geneId) || !job.ChromOf.ContainsKey(geneId)
+            || job.Cancelled)
             return;
         string key = Key(jobId, geneId);
         if (_owner.ContainsKey(key) || !_queued.Add(key)) return;
@@ -265,11 +323,26 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
             _ready.RemoveFirst();
             string key = Key(jobId, geneId);
             if (!_queued.Remove(key)) continue;
-            if (!_book.Jobs.TryGetValue(jobId, out var job) || job.Settled.ContainsKey(geneId)) continue;
+            if (!_book.Jobs.TryGetValue(jobId, out var job) || job.Settled.ContainsKey(geneId) || job.Cancelled) continue;
+            if (job.Paused)
+            {
+                Park(jobId, geneId);
+                continue;
+            }
             _owner[key] = slot.Id;
             slot.Outstanding.Add(key);
+            // A retried job's genes failed in an earlier round: reset first (idempotent; sharding keeps the order).
+            if (job.Round > 0)
+                _genes.Tell(new ResetGene(jobId, geneId, job.Round));
             _genes.Tell(new LeaseGene(jobId, geneId, new GeneWorkItem(jobId, geneId, job.ChromOf[geneId], job.Spec), slot.Id, slot.Actor, _options.LeaseDuration));
         }
+    }
+
+    private void Park(string jobId, string geneId)
+    {
+        if (!_parked.TryGetValue(jobId, out var genes))
+            _parked[jobId] = genes = new HashSet<string>(StringComparer.Ordinal);
+        genes.Add(geneId);
     }
 
     private WorkerSlot? NextFreeWorker()
@@ -290,7 +363,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     private void MaybeFinalize(string jobId)
     {
-        if (!_book.Jobs.TryGetValue(jobId, out var job) || !job.AllSettled || job.Finished is not null || !_finalizing.Add(jobId))
+        if (!_book.Jobs.TryGetValue(jobId, out var job) || !job.Finishable || !_finalizing.Add(jobId))
             return;
         var finished = job.ToFinished();
         var finalizer = _finalizer;
@@ -307,6 +380,17 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     {
         int leased = _owner.Keys.Count(k => k.StartsWith(job.JobId + "|", StringComparison.Ordinal));
         var failed = job.Settled.Values.Where(r => r.Outcome is null).OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList();
-        return new JobStatusView(job.JobId, job.Phase, job.Genes.Length, job.Settled.Count - failed.Count, failed.Count, leased, job.Spec.OutputDir, failed);
+        return new JobStatusView(job.JobId, job.Phase, job.Genes.Length, job.Settled.Count - failed.Count, failed.Count, leased, job.Spec.OutputDir, failed)
+        {
+            SubmittedAtMs = job.SubmittedAtMs,
+            FinishedAtMs = job.Finished?.AtMs ?? 0,
+        };
+    }
+
+    private WorkerView WorkerView(WorkerSlot slot)
+    {
+        // Remote workers' refs carry their node's address; a worker in this process (embedded) is on this node.
+        var address = slot.Actor.Path.Address.HasGlobalScope ? slot.Actor.Path.Address : Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
+        return new WorkerView(slot.Id, address.ToString(), slot.Capacity, slot.Outstanding.Count, slot.Stats, slot.LastSeen.ToUnixTimeMilliseconds());
     }
 }

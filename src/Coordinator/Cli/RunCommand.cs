@@ -14,10 +14,12 @@ internal static class RunCommand
         var job = new JobArguments();
         var state = new Option<FileInfo?>("--state") { Description = "Checkpoint database (SQLite); default DIR/_state/checkpoints.db" };
         var devices = new Option<string>("--devices") { Description = "Inference loops: cpu, or cuda:0,cuda:1", DefaultValueFactory = _ => "cpu" };
+        var admin = new Option<string?>("--admin") { Description = "Admin console host:port (default 127.0.0.1:9110; a busy port only warns; EXPECTO_ADMIN__ENDPOINT)" };
         var command = new Command("run", "Run a saturation mutagenesis job with every role in this process; resumes after a crash");
         job.AddTo(command);
         command.Options.Add(state);
         command.Options.Add(devices);
+        command.Options.Add(admin);
         command.SetAction(async (parse, ct) =>
         {
             var (spec, genes) = job.Read(parse);
@@ -34,6 +36,7 @@ internal static class RunCommand
                 Cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(config, ClusterNodeOptions.Section),
                 Coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(config, CoordinatorOptions.Section),
                 Worker = worker,
+                Admin = AdminFor(config, parse.GetValue(admin)),
                 Progress = v =>
                 {
                     if (v.Committed + v.Failed == lastSettled) return;
@@ -53,5 +56,14 @@ internal static class RunCommand
             return result.Complete ? 0 : ExitPartial;
         });
         return command;
+    }
+
+    /// <summary>The run's console: the Admin section, --admin over it; a busy port warns instead of failing the run.</summary>
+    private static ExPecto.Admin.AdminOptions AdminFor(IConfiguration config, string? endpoint)
+    {
+        var options = ExPectoHostingExtensions.Bind<ExPecto.Admin.AdminOptions>(config, ExPecto.Admin.AdminOptions.Section);
+        if (endpoint is not null) options.Endpoint = endpoint;
+        options.FailIfUnavailable = false;
+        return options;
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Akka.Hosting;
+using ExPecto.Admin.Hosting;
+using ExPecto.Coordinator.Admin;
 using ExPecto.Hosting;
 using Microsoft.Extensions.Hosting;
 
@@ -15,8 +17,9 @@ internal static class ServeCommand
         var seed = new Option<string?>("--seed") { Description = "Seed nodes host:port[,host:port] (default: found a cluster)" };
         var state = new Option<string?>("--state") { Description = "SQLite checkpoint file (default expecto-state/checkpoints.db)" };
         var pg = new Option<string?>("--pg") { Description = "PostgreSQL connection string (instead of SQLite)" };
+        var admin = new Option<string?>("--admin") { Description = "Admin console host:port (default 127.0.0.1:9110, port 0 = free; EXPECTO_ADMIN__ENDPOINT)" };
         var command = new Command("serve", "Run the coordinator role: job management and gene entities, persisted");
-        foreach (var o in new Option[] { port, host, seed, state, pg }) command.Options.Add(o);
+        foreach (var o in new Option[] { port, host, seed, state, pg, admin }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -28,6 +31,7 @@ internal static class ServeCommand
             if (parse.GetValue(host) is { } h) cli["Cluster:Hostname"] = h;
             if (parse.GetValue(seed) is { } s) cli["Cluster:Seeds"] = s;
             if (parse.GetValue(state) is { } st) cli["Persistence:SqliteFile"] = st;
+            if (parse.GetValue(admin) is { } a) cli["Admin:Endpoint"] = a;
             if (parse.GetValue(pg) is { } cs)
             {
                 cli["Persistence:Provider"] = "postgresql";
@@ -41,6 +45,7 @@ internal static class ServeCommand
                 .WithExPectoCluster(cluster, Roles.Coordinator)
                 .WithExPectoPersistence(persistence)
                 .WithExPectoCoordinator(coordinator, persistence, ScienceWiring.Finalizer()));
+            builder.Services.AddExPectoAdmin(builder.Configuration).AddExPectoCoordinatorAdmin();
             using var app = builder.Build();
             Console.Error.WriteLine($"expecto serve: coordinator on {cluster.Hostname}:{cluster.Port}, state {(persistence.IsPostgres ? "postgresql" : persistence.SqliteFile)}");
             await app.RunAsync(ct);

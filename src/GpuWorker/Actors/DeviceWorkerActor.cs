@@ -37,6 +37,11 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, Held> _held = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
+    // Counters for the heartbeat's WorkerStats (what `expecto admin … workers` shows).
+    private long _genesDone;
+    private long _errors;
+    private double _mutationsPerSecond;
+    private DateTime _runningSince;
 
     public DeviceWorkerActor(string workerId, string device, IGeneProcessor processor, IActorRef jobManager, IActorRef genes, WorkerOptions options)
     {
@@ -76,7 +81,16 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
     }
 
     private void Register() => _jobManager.Tell(new RegisterWorker(_workerId, Self, _slots,
-        _held.Values.Select(h => new HeldGene(h.Grant.Item.JobId, h.Grant.Item.GeneId, h.Grant.Attempt)).ToList()));
+        _held.Values.Select(h => new HeldGene(h.Grant.Item.JobId, h.Grant.Item.GeneId, h.Grant.Attempt)).ToList())
+    {
+        Stats = Stats(),
+    });
+
+    private WorkerStats Stats()
+    {
+        var running = _held.Values.FirstOrDefault(h => h.Running)?.Grant.Item;
+        return new WorkerStats(_device, running?.Spec.BatchSize ?? 0, running?.GeneId, _mutationsPerSecond, _genesDone, _errors);
+    }
 
     private void OnHeartbeat()
     {
@@ -117,6 +131,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         if (key is null) return;
         var held = _held[key];
         held.Cancel = new CancellationTokenSource();
+        _runningSince = DateTime.UtcNow;
         var grant = held.Grant;
         var ct = held.Cancel.Token;
         var processor = _processor;
@@ -131,6 +146,9 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
     {
         if (_held.TryGetValue(p.Key, out var h))
         {
+            _genesDone++;
+            double seconds = (DateTime.UtcNow - _runningSince).TotalSeconds;
+            _mutationsPerSecond = seconds > 0 ? p.Outcome.Rows / seconds : 0;
             h.Outcome = p.Outcome;
             var item = h.Grant.Item;
             _genes.Tell(new CompleteGene(item.JobId, item.GeneId, h.Grant.Attempt, _workerId, p.Outcome));
@@ -144,6 +162,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         {
             var item = h.Grant.Item;
             string error = (f.Error is AggregateException { InnerException: { } inner } ? inner : f.Error).Message;
+            _errors++;
             _log.Warning("{0}: gene {1} failed: {2}", _device, item.GeneId, error);
             _genes.Tell(new FailGene(item.JobId, item.GeneId, h.Grant.Attempt, _workerId, error));
             Drop(f.Key);

@@ -2,11 +2,24 @@ namespace ExPecto.Admin;
 
 /// <summary>
 /// Where a node serves its admin console and health endpoints, and where it finds the admin token.
-/// Bound from the configuration section <see cref="Section"/> (environment: <c>ExPecto__Admin__Endpoint</c>, …).
+/// Bound from the configuration section <see cref="Section"/> like every other option: environment
+/// <c>EXPECTO_ADMIN__ENDPOINT</c>, <c>EXPECTO_ADMIN__TOKENFILE</c>; command line <c>--admin host:port</c> on every role.
 /// </summary>
 public sealed class AdminOptions
 {
-    public const string Section = "ExPecto:Admin";
+    public const string Section = "Admin";
+
+    /// <summary>The command-line switch every role takes for <see cref="Endpoint"/>.</summary>
+    public const string EndpointSwitch = "--admin";
+
+    /// <summary>The environment variable that binds <see cref="Endpoint"/>.</summary>
+    public const string EndpointEnvironmentVariable = "EXPECTO_ADMIN__ENDPOINT";
+
+    /// <summary>The environment variable that binds <see cref="TokenFile"/>.</summary>
+    public const string TokenFileSettingEnvironmentVariable = "EXPECTO_ADMIN__TOKENFILE";
+
+    /// <summary>What a node writes on stderr once the console listens, followed by host:port (tests and operators look for it).</summary>
+    public const string ListeningLogPrefix = "admin endpoint: ";
 
     /// <summary>The environment variable that may carry the token itself (read once, at start).</summary>
     public const string TokenEnvironmentVariable = "EXPECTO_ADMIN_TOKEN";
@@ -38,6 +51,14 @@ public sealed class AdminOptions
     /// addresses always need the token.
     /// </summary>
     public bool OpenReadOnlyOnLoopback { get; set; } = true;
+
+    /// <summary>
+    /// Whether a node fails to start when the endpoint cannot be bound (the port is taken). A role given an
+    /// endpoint (<c>--admin</c>, <c>EXPECTO_ADMIN__ENDPOINT</c>) fails, since the operator asked for that port;
+    /// one left on the default, and the embedded <c>expecto run</c> always, warn and run on without a console,
+    /// so several processes on one machine, or a long run, are never stopped by a busy 9110.
+    /// </summary>
+    public bool FailIfUnavailable { get; set; } = true;
 
     /// <summary>How long a command may wait on the cluster (sharding statistics, handler calls) before it fails.</summary>
     public TimeSpan AskTimeout { get; set; } = TimeSpan.FromSeconds(10);

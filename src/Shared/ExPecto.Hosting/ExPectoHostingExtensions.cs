@@ -56,6 +56,7 @@ public static class ExPectoHostingExtensions
         ["--slots"] = "Worker:SlotsPerDevice",
         ["--state"] = "Persistence:SqliteFile",
         ["--pg"] = "Persistence:ConnectionString",
+        ["--admin"] = "Admin:Endpoint",
     };
 
     /// <summary>Remoting on the configured interface and port, cluster membership with the given roles, keep-majority downing.</summary>

@@ -9,8 +9,8 @@ public sealed class FakeWorkerAdmin : IWorkerAdmin
     public Task<IReadOnlyList<WorkerInfo>> ListAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<WorkerInfo>>(
         [
-            new WorkerInfo("akka.tcp://expecto@10.0.0.7:4053", "cuda:0", 2, 120, 850.5, DateTimeOffset.UtcNow),
-            new WorkerInfo("akka.tcp://expecto@10.0.0.8:4053", "cpu", 1, 7, 11.25, DateTimeOffset.UtcNow),
+            new WorkerInfo("akka.tcp://expecto@10.0.0.7:4053", "cuda:0", 64, "ENSG0001", 850.5, 120, 0, 2, DateTimeOffset.UtcNow),
+            new WorkerInfo("akka.tcp://expecto@10.0.0.8:4053", "cpu", 0, null, 11.25, 7, 1, 1, DateTimeOffset.UtcNow),
         ]);
 }
 

@@ -43,6 +43,24 @@ public sealed class EmbeddedRunnerTests : IDisposable
         Assert.Equal("6 genes, 5 committed", File.ReadAllText(Path.Combine(outDir, "finalizer-output.txt")));
     }
 
+    [Fact]
+    public async Task A_busy_admin_port_only_warns_and_the_run_completes()
+    {
+        var inputs = new TestInputs(_tmp.Sub("in"), 3);
+        string outDir = _tmp.Sub("out");
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        int busy = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var runner = new EmbeddedRunner(new EngineCatalog(), new NoOpJobFinalizer())
+        {
+            Coordinator = new CoordinatorOptions { DispatchTick = TimeSpan.FromMilliseconds(500) },
+            Worker = new WorkerOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500) },
+            Admin = new ExPecto.Admin.AdminOptions { Endpoint = $"127.0.0.1:{busy}", FailIfUnavailable = false },
+        };
+        var result = await runner.RunAsync(inputs.Spec(outDir), inputs.Genes, null, TestContext.Current.CancellationToken);
+        Assert.True(result.Complete);
+    }
+
     /// <summary>Stands in for the genes.parquet assembler: proves the hook runs with every gene and its files reach the manifest.</summary>
     private sealed class RecordingFinalizer : IJobFinalizer
     {

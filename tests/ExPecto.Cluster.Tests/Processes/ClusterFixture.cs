@@ -56,6 +56,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["EXPECTO_COORDINATOR__WORKERREREGISTRATIONGRACE"] = "00:00:03",
             ["EXPECTO_WORKER__HEARTBEATINTERVAL"] = "00:00:01",
             ["EXPECTO_WORKER__FAKEDELAY"] = TimeSpan.FromMilliseconds(DelayMs).ToString(),
+            // Several roles on one machine: each its own free admin port.
+            ["EXPECTO_ADMIN__ENDPOINT"] = "127.0.0.1:0",
         };
         if (postgres is not null)
         {

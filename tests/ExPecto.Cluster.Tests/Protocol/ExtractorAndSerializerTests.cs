@@ -73,11 +73,25 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
             new SubmitJobResponse("j1", false, new JobStatusView("j1", "running", 1, 0, 0, 0, "/out", [])),
             new GetJobStatus(null),
             new JobStatusResponse([new JobStatusView("j1", "partial", 1, 0, 1, 0, "/out", [new GeneResult("G1", "chr1", 3, null, "boom")])]),
-            new RegisterWorker("w1", someActor, 2, [new HeldGene("j1", "G1", 1)]),
+            new RegisterWorker("w1", someActor, 2, [new HeldGene("j1", "G1", 1)]) { Stats = new WorkerStats("cuda:0", 64, "G1", 100, 5, 0) },
             new JobSubmitted("j1", Spec, digests, [new GeneRef("G1", "chr1")]),
             new JobGeneSettled("j1", Result),
             new JobFinished("j1", true, ["genes.parquet"]),
-            new JobBookSnapshot([new JobSnapshotEntry(new JobSubmitted("j1", Spec, digests, [new GeneRef("G1", "chr1")]), [Result], null)]),
+            new JobBookSnapshot([new JobSnapshotEntry(new JobSubmitted("j1", Spec, digests, [new GeneRef("G1", "chr1")]) { AtMs = 7 }, [Result], null)
+            {
+                Paused = true,
+                Round = 2,
+            }]),
+            new ResetGene("j1", "G1", 1),
+            new GeneReset(1),
+            new GetWorkers(),
+            new WorkerListResponse([new WorkerView("w1", "akka.tcp://expecto@127.0.0.1:1", 2, 1, new WorkerStats("cpu", 64, "G1", 12.5, 3, 1), 99)]),
+            new ControlJob("j1", JobControl.RetryFailed),
+            new ControlJobResponse("j1", null, false, 2, new JobStatusView("j1", "paused", 1, 0, 0, 0, "/out", []) { SubmittedAtMs = 5 }),
+            new JobPaused("j1"),
+            new JobResumed("j1"),
+            new JobCancelled("j1"),
+            new JobReopened("j1", 1, ["G1"]),
         ];
         return all.ToDictionary(m => m.GetType().Name);
     }

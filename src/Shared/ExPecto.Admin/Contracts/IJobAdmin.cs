@@ -1,6 +1,11 @@
 namespace ExPecto.Admin.Contracts;
 
-/// <summary>Where a job is in its life.</summary>
+/// <summary>
+/// Where a job is in its life. Running jobs lease genes; Paused ones lease none (leases in flight finish);
+/// Finalizing: every gene settled, the manifest is being written; Completed: every gene committed (_SUCCESS);
+/// Partial: finished with failed genes (<c>job retry-failed</c> reopens it); Cancelling/Cancelled: stopped by an
+/// operator, the manifest says "cancelled". Failed is for handlers whose jobs fail as a whole.
+/// </summary>
 public enum JobState
 {
     Queued,
@@ -9,9 +14,15 @@ public enum JobState
     Completed,
     Failed,
     Cancelled,
+    Finalizing,
+    Partial,
+    Cancelling,
 }
 
-/// <summary>A job as <c>job list</c> shows it. Gene counts are over the job's whole gene set.</summary>
+/// <summary>
+/// A job as <c>job list</c> shows it. Gene counts are over the job's whole gene set; <paramref name="GenesInFlight"/>
+/// are leased to workers now.
+/// </summary>
 public sealed record JobSummary(
     string Id,
     string Name,
@@ -19,7 +30,8 @@ public sealed record JobSummary(
     int GenesTotal,
     int GenesDone,
     int GenesFailed,
-    DateTimeOffset SubmittedAt);
+    DateTimeOffset SubmittedAt,
+    int GenesInFlight = 0);
 
 /// <summary>
 /// One job in detail (<c>job status &lt;id&gt;</c>). <paramref name="GenesInFlight"/> are leased to workers now;

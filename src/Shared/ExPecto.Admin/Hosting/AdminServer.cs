@@ -106,7 +106,15 @@ public sealed class AdminServer : IAsyncDisposable
         app.MapGet(AdminWire.CommandsPath, console.ListAsync);
         app.MapPost(AdminWire.ExecPath, console.ExecuteAsync);
 
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a).Port).First();
         return new AdminServer(app, bound, palettes);
@@ -264,7 +272,7 @@ internal sealed class AdminConsoleEndpoint(
         if (expected is null)
         {
             await WriteErrorAsync(context, StatusCodes.Status403Forbidden,
-                $"{what} needs the admin token, and none is configured on this node (set {AdminOptions.TokenEnvironmentVariable} or {AdminOptions.Section}:TokenFile)");
+                $"{what} needs the admin token, and none is configured on this node (set {AdminOptions.TokenFileSettingEnvironmentVariable}, {AdminOptions.TokenFileEnvironmentVariable} or {AdminOptions.TokenEnvironmentVariable})");
             return false;
         }
         var header = context.Request.Headers.Authorization.ToString();

@@ -23,7 +23,12 @@ public static class AdminServiceCollectionExtensions
     {
         var options = services.AddOptions<AdminOptions>();
         if (configuration is not null)
+        {
             options.Bind(configuration.GetSection(AdminOptions.Section));
+            // Only an endpoint somebody chose is worth failing for; the default may be taken by a neighbour.
+            if (string.IsNullOrWhiteSpace(configuration[$"{AdminOptions.Section}:{nameof(AdminOptions.Endpoint)}"]))
+                options.Configure(o => o.FailIfUnavailable = false);
+        }
         if (configure is not null)
             options.Configure(configure);
         services.AddSingleton<AdminServerHandle>();
@@ -58,8 +63,21 @@ internal sealed class AdminHostedService(
             isService.IsService(typeof(IScheduleAdmin)) ? services.GetRequiredService<IScheduleAdmin> : null,
             services.GetServices<IAdminPalette>());
         // Probes answer from the first moment (liveness "starting"); commands wait for the host to have started Akka.
-        _server = await AdminServer.StartAsync(ResolveSystem, options.Value, palettes, loggerFactory, cancellationToken);
+        var o = options.Value;
+        try
+        {
+            _server = await AdminServer.StartAsync(ResolveSystem, o, palettes, loggerFactory, cancellationToken);
+        }
+        catch (IOException e) when (!o.FailIfUnavailable)
+        {
+            // Kestrel reports a taken port as an IOException (AddressInUseException derives from it).
+            Console.Error.WriteLine($"warning: admin endpoint {o.Endpoint} unavailable ({e.Message}); running without an admin console");
+            return;
+        }
         handle.Server = _server;
+        var (address, _) = AdminServer.ParseEndpoint(o.Endpoint);
+        string host = address.Equals(System.Net.IPAddress.Any) ? "0.0.0.0" : address.ToString();
+        Console.Error.WriteLine($"{AdminOptions.ListeningLogPrefix}{host}:{_server.Port}");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

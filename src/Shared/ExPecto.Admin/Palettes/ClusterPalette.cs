@@ -27,7 +27,7 @@ public sealed class ClusterPalette : IAdminPalette
     public IReadOnlyList<AdminCommand> Commands { get; } =
     [
         AdminCommand.Once(new("show", "cluster show", "List members with status, roles, reachability and the leader", Mutating: false), Show),
-        AdminCommand.Once(new("leave", "cluster leave [--wait <seconds>]", "This node leaves the cluster gracefully (handing off its shards), then shuts down; --wait blocks until it is removed", Mutating: true), Leave),
+        AdminCommand.Once(new("leave", "cluster leave [<address>] [--wait <seconds>]", "A member (default: this node) leaves the cluster gracefully, handing off its shards, then shuts down; --wait blocks until it is removed", Mutating: true), Leave),
         AdminCommand.Once(new("down", "cluster down <address>", "Mark a member down (use for a node that is gone for good)", Mutating: true), Down),
         AdminCommand.Once(new("down-unreachable", "cluster down-unreachable", "Down every member this node sees as unreachable", Mutating: true), DownUnreachable),
         AdminCommand.Once(new("join", "cluster join <address>", "Join this node to the cluster that <address> belongs to", Mutating: true), Join),
@@ -57,10 +57,26 @@ public sealed class ClusterPalette : IAdminPalette
     private static async Task<AdminResult> Leave(AdminInvocation invocation, CancellationToken ct)
     {
         var cluster = Cluster.Get(invocation.System);
-        var address = cluster.SelfAddress;
+        var named = invocation.PositionalArgs().FirstOrDefault();
+        var address = named is null ? cluster.SelfAddress : ParseAddress(named, cluster.SelfAddress);
+        if (!cluster.State.Members.Any(m => m.Address.Equals(address)))
+            throw AdminException.NotFound($"{address} is not a member of this cluster (see `cluster show`)");
         var wait = invocation.Option("-w", "--wait");
         var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.RegisterOnMemberRemoved(() => removed.TrySetResult());
+        if (address.Equals(cluster.SelfAddress))
+        {
+            cluster.RegisterOnMemberRemoved(() => removed.TrySetResult());
+        }
+        else if (wait is not null)
+        {
+            // Another member: watch this node's view until that member is gone.
+            _ = Task.Run(async () =>
+            {
+                while (!ct.IsCancellationRequested && cluster.State.Members.Any(m => m.Address.Equals(address)))
+                    await Task.Delay(200, CancellationToken.None);
+                removed.TrySetResult();
+            }, CancellationToken.None);
+        }
         cluster.Leave(address);
         if (wait is null)
             return AdminResult.Text($"{address} is leaving the cluster", new { address = address.ToString(), leaving = true });

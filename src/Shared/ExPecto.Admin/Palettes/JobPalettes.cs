@@ -71,11 +71,11 @@ public sealed class WorkersPalette(Func<IWorkerAdmin> workers) : IAdminPalette
 
     public IReadOnlyList<AdminCommand> Commands =>
     [
-        AdminCommand.Once(new("list", "workers [list]", "Workers with device, genes in flight, throughput and last heartbeat", Mutating: false),
+        AdminCommand.Once(new("list", "workers [list]", "Workers: address, device, batch size, current gene, mutations/s, genes done, errors", Mutating: false),
             async (_, ct) =>
             {
                 var list = await workers().ListAsync(ct);
-                return AdminResult.Table(list, $"{list.Count} worker(s), {list.Sum(w => w.WindowsPerSecond):0.#} windows/s in all");
+                return AdminResult.Table(list, $"{list.Count} worker(s), {list.Sum(w => w.MutationsPerSecond):0.#} mutations/s in all");
             }),
     ];
 }

@@ -3,10 +3,15 @@ using ExPecto.Protocol.Messages;
 
 namespace ExPecto.Protocol.Jobs;
 
-/// <summary>What a finished job hands the finalizer: every gene's result, in gene-id order.</summary>
-public sealed record FinishedJob(string JobId, JobSpec Spec, InputDigests Digests, IReadOnlyList<GeneResult> Genes)
+/// <summary>
+/// What a finished job hands the finalizer: every gene's result, in gene-id order. A <paramref name="Cancelled"/> job
+/// lists the genes it never settled as failed with the error "cancelled"; it is never complete.
+/// </summary>
+public sealed record FinishedJob(string JobId, JobSpec Spec, InputDigests Digests, IReadOnlyList<GeneResult> Genes, bool Cancelled = false)
 {
-    public bool IsComplete => Genes.All(g => g.Outcome is not null);
+    public const string CancelledError = "cancelled";
+
+    public bool IsComplete => !Cancelled && Genes.All(g => g.Outcome is not null);
 }
 
 /// <summary>

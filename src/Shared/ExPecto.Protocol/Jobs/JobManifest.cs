@@ -8,7 +8,8 @@ namespace ExPecto.Protocol.Jobs;
 /// <summary>
 /// manifest.json: the deterministic account of a finished job (no timestamps, no host names, genes in id order),
 /// so an interrupted run and an uninterrupted one leave byte-identical manifests. _SUCCESS is written after it,
-/// only when every gene committed; a partial job lists its failed genes with their errors instead.
+/// only when every gene committed; a partial job lists its failed genes with their errors instead, and a cancelled
+/// job says "status": "cancelled" and lists the genes it never ran as failed with the error "cancelled".
 /// </summary>
 public static class JobManifest
 {
@@ -23,7 +24,7 @@ public static class JobManifest
             w.WriteStartObject();
             w.WriteString("format", "expecto-manifest-v1");
             w.WriteString("jobId", job.JobId);
-            w.WriteString("status", job.IsComplete ? "complete" : "partial");
+            w.WriteString("status", job.Cancelled ? "cancelled" : job.IsComplete ? "complete" : "partial");
             w.WriteStartObject("parameters");
             w.WriteNumber("radius", job.Spec.Radius);
             w.WriteString("threshold", job.Spec.Threshold.ToString("R", CultureInfo.InvariantCulture));

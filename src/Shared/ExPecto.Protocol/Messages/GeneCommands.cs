@@ -25,6 +25,12 @@ public sealed record FailGene(string JobId, string GeneId, int Attempt, string W
 /// <summary>Job manager → gene: the lease holder left the cluster; end the lease now instead of waiting for expiry.</summary>
 public sealed record RevokeLease(string JobId, string GeneId, string WorkerId, string Reason) : IGeneMessage;
 
+/// <summary>
+/// Job manager → gene: the job reopened for round <paramref name="Round"/>; a gene that failed in an earlier round goes
+/// back to pending with fresh attempts. Idempotent: anything else (pending, leased, committed, already reset) ignores it.
+/// </summary>
+public sealed record ResetGene(string JobId, string GeneId, int Round) : IGeneMessage;
+
 /// <summary>Job manager → gene: the gene's settlement is recorded in the job; the entity may stop for good.</summary>
 public sealed record SettlementRecorded(string JobId, string GeneId) : IGeneMessage;
 

@@ -19,3 +19,6 @@ public sealed record GeneFailed(int Attempts, string Error) : IGeneEvent;
 
 /// <summary>The job manager recorded the settlement; nothing more will happen to this gene.</summary>
 public sealed record GeneSettlementAcknowledged : IGeneEvent;
+
+/// <summary>A failed gene was put back to pending for retry round <paramref name="Round"/>; its attempts start again at 0.</summary>
+public sealed record GeneReset(int Round) : IGeneEvent;

@@ -33,6 +33,7 @@ public sealed class ExPectoSerializer : SerializerWithStringManifest
         [typeof(LeaseLost)] = "LL",
         [typeof(GeneReady)] = "GR",
         [typeof(GeneSettled)] = "GS",
+        [typeof(ResetGene)] = "RG",
         // gene events
         [typeof(GeneLeased)] = "E-GL",
         [typeof(GeneLeaseRenewed)] = "E-GRN",
@@ -40,6 +41,7 @@ public sealed class ExPectoSerializer : SerializerWithStringManifest
         [typeof(GeneCommitted)] = "E-GC",
         [typeof(GeneFailed)] = "E-GF",
         [typeof(GeneSettlementAcknowledged)] = "E-GSA",
+        [typeof(GeneReset)] = "E-GRS",
         // job manager
         [typeof(SubmitJob)] = "SJ",
         [typeof(SubmitJobResponse)] = "SJR",
@@ -50,6 +52,14 @@ public sealed class ExPectoSerializer : SerializerWithStringManifest
         [typeof(JobGeneSettled)] = "E-JGS",
         [typeof(JobFinished)] = "E-JF",
         [typeof(JobBookSnapshot)] = "S-JB",
+        [typeof(GetWorkers)] = "GW",
+        [typeof(WorkerListResponse)] = "WLR",
+        [typeof(ControlJob)] = "CJ",
+        [typeof(ControlJobResponse)] = "CJR",
+        [typeof(JobPaused)] = "E-JP",
+        [typeof(JobResumed)] = "E-JRS",
+        [typeof(JobCancelled)] = "E-JC",
+        [typeof(JobReopened)] = "E-JRO",
     };
 
     private static readonly Dictionary<string, Type> s_types = s_manifests.ToDictionary(kv => kv.Value, kv => kv.Key);

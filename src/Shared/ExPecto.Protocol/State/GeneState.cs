@@ -17,8 +17,9 @@ public sealed record CheckLease(int Attempt);
 /// <summary>
 /// One gene of one job: pending → leased (worker, expiry, attempt) → committed | failed. Pure: Decide turns a
 /// command into events (never mutates), Apply folds an event into the next state. Time comes in as Unix ms.
-/// Invariants: once committed or failed the phase never changes; Attempt counts leases granted and only grows;
-/// every lease that ends without a result (expiry, revocation, error) uses up its attempt.
+/// Invariants: once committed the phase never changes; within a round Attempt counts leases granted and only grows;
+/// every lease that ends without a result (expiry, revocation, error) uses up its attempt. The one way back from
+/// failed is an operator's retry (<see cref="GeneReset"/>), which starts the attempts again for a new round.
 /// </summary>
 public sealed record GeneState(
     string JobId,
@@ -32,6 +33,9 @@ public sealed record GeneState(
     GeneOutcome? Outcome,
     bool SettlementAcknowledged)
 {
+    /// <summary>The last retry round (see <see cref="ResetGene"/>) that reset this gene; 0 before any.</summary>
+    public int Round { get; init; }
+
     public static GeneState Initial(string jobId, string geneId) =>
         new(jobId, geneId, null, GenePhase.Pending, 0, null, 0, null, null, false);
 
@@ -70,6 +74,8 @@ public sealed record GeneState(
                 return EndLease("lease expired", maxAttempts);
             case SettlementRecorded when IsSettled && !SettlementAcknowledged:
                 return [new GeneSettlementAcknowledged()];
+            case ResetGene c when Phase == GenePhase.Failed && c.Round > Round:
+                return [new GeneReset(c.Round)];
             default:
                 return [];
         }
@@ -91,6 +97,11 @@ public sealed record GeneState(
         GeneCommitted c => this with { Phase = GenePhase.Committed, Outcome = c.Outcome, WorkerId = c.WorkerId, ExpiresAtMs = 0, Attempt = Math.Max(Attempt, c.Attempt) },
         GeneFailed f => this with { Phase = GenePhase.Failed, LastError = f.Error, Attempt = f.Attempts },
         GeneSettlementAcknowledged => this with { SettlementAcknowledged = true },
+        GeneReset r => this with
+        {
+            Phase = GenePhase.Pending, Attempt = 0, WorkerId = null, ExpiresAtMs = 0, Outcome = null,
+            SettlementAcknowledged = false, Round = r.Round,
+        },
         _ => this,
     };
 
