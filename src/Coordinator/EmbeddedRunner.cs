@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using ExPecto.Coordinator.Schedules;
 using ExPecto.GpuWorker;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Jobs;
@@ -29,6 +30,7 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
     public CoordinatorOptions Coordinator { get; init; } = new();
     public WorkerOptions Worker { get; init; } = new();
     public PersistenceOptions? Persistence { get; init; }
+    public ScheduleOptions Schedules { get; init; } = new();
 
     /// <summary>Progress callback (polled status), e.g. for a console line.</summary>
     public Action<JobStatusView>? Progress { get; init; }
@@ -60,7 +62,9 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
             .WithExPectoCluster(cluster, Roles.Coordinator, Roles.Worker)
             .WithExPectoPersistence(persistence)
             .WithExPectoCoordinator(Coordinator, persistence, finalizer)
+            .WithExPectoSchedules(Schedules, persistence)
             .WithExPectoWorker(Worker, engines, withProxies: false));
+        builder.Services.AddSingleton<Admin.Contracts.IScheduleAdmin, ScheduleAdmin>();
         using var host = builder.Build();
         await host.StartAsync(ct);
         try
