@@ -36,6 +36,15 @@ public sealed class ScheduleBookTests
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), book.Schedules["s"].NextRunAt);
     }
 
+    [Fact]
+    public void A_cron_that_never_occurs_has_no_next_run_and_is_never_due()
+    {
+        var book = With("external", "0 0 30 2 *", T0);
+
+        Assert.Null(book.Schedules["external"].NextRunAt);
+        Assert.Empty(book.Due(T0.AddYears(5)));
+    }
+
     [Theory]
     [InlineData("* * *")]
     [InlineData("61 * * * *")]
