@@ -24,6 +24,7 @@ public sealed class ScheduleManagerActor : ReceivePersistentActor, IWithTimers
 {
     public const string PersistenceIdValue = "expecto-schedule-manager";
 
+    private const int SnapshotEveryAtMost = 20;
     private static readonly TimeSpan s_jobManagerAsk = TimeSpan.FromSeconds(5);
 
     private sealed record Tick;
@@ -98,7 +99,8 @@ public sealed class ScheduleManagerActor : ReceivePersistentActor, IWithTimers
         PersistAll(events, persisted =>
         {
             _book = _book.Apply(persisted);
-            if (LastSequenceNr % Math.Max(1, _persistence.SnapshotEvery) == 0)
+            // A run's events carry every gene's digest (megabytes for a genome): snapshot far more often than the job manager.
+            if (LastSequenceNr % Math.Clamp(_persistence.SnapshotEvery, 1, SnapshotEveryAtMost) == 0)
                 SaveSnapshot(_book.ToSnapshot());
             after(persisted);
         });
