@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Hosting;
 using ExPecto.Admin;
+using ExPecto.Admin.Client;
+using ExPecto.Admin.Hosting;
 using ExPecto.Admin.Contracts;
 using ExPecto.Coordinator;
 using ExPecto.Coordinator.Schedules;
@@ -211,6 +213,52 @@ public sealed class ScheduleManagerTests : IDisposable
 
             var again = await Admin(host).RunNowAsync("hourly", false, Ct);
             Assert.Equal("up-to-date", again.Outcome);
+        }
+        finally
+        {
+            await StopAsync(host);
+        }
+    }
+
+    [Fact]
+    public async Task The_admin_console_adds_a_schedule_runs_it_now_refuses_a_second_run_and_forces_all_genes()
+    {
+        const string token = "schedule-admin-token-for-tests-0123456789";
+        var host = await StartAsync(new ManualClock(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero)));
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        await using var server = await AdminServer.StartAsync(system, new AdminOptions { Endpoint = "127.0.0.1:0", Token = token }, schedules: Admin(host), cancellationToken: Ct);
+        string tokenFile = _tmp.Sub("token"), specFile = _tmp.Sub("nightly.json");
+        File.WriteAllText(tokenFile, token + "\n");
+        File.WriteAllText(specFile, _inputs.SpecText(delayMs: 300));
+        async Task<(int Code, string Out, string Err)> Cli(params string[] words)
+        {
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            int code = await AdminCli.RunAsync([server.LoopbackEndpoint, "schedule", .. words, "--token-file", tokenFile], new StringReader(""), stdout, stderr, Ct);
+            return (code, stdout.ToString(), stderr.ToString());
+        }
+        try
+        {
+            var add = await Cli("add", "nightly", "0 2 * * *", specFile);
+            var run = await Cli("run-now", "nightly");
+            var again = await Cli("run-now", "nightly", "--force");
+            Assert.Equal(0, add.Code);
+            Assert.Equal(0, run.Code);
+            Assert.Contains("started job j", run.Out);
+            Assert.Contains(": 6 of 6 gene(s) → " + Path.Combine(_inputs.Out, "runs", "20260601T120000Z"), run.Out);
+            Assert.Equal(AdminCli.ExitFailure, again.Code);
+            Assert.Contains("schedule 'nightly' is already running job j", again.Err);
+
+            var first = (await Admin(host).ListAsync(Ct)).Single();
+            await FinishedAsync(host, "nightly", first.RunningJobId!);
+            var upToDate = await Cli("run-now", "nightly");
+            var forced = await Cli("run-now", "--force", "nightly");
+            Assert.Contains("schedule nightly: all 6 gene(s) up to date, no job started", upToDate.Out);
+            Assert.Equal(0, forced.Code);
+            Assert.Contains(": 6 of 6 gene(s) → " + Path.Combine(_inputs.Out, "runs", "20260601T120000Z-2"), forced.Out);
+            var list = await Cli("list");
+            Assert.Contains("0 2 * * *", list.Out);
+            Assert.Contains("2026-06-02 02:00:00Z", list.Out);
         }
         finally
         {
