@@ -3,6 +3,7 @@ using Akka.Hosting;
 using ExPecto.Admin;
 using ExPecto.Admin.Hosting;
 using ExPecto.Coordinator.Admin;
+using ExPecto.Coordinator.Schedules;
 using ExPecto.GpuWorker;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Jobs;
@@ -32,6 +33,7 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
     public CoordinatorOptions Coordinator { get; init; } = new();
     public WorkerOptions Worker { get; init; } = new();
     public PersistenceOptions? Persistence { get; init; }
+    public ScheduleOptions Schedules { get; init; } = new();
 
     /// <summary>The admin console of the run (job, workers, cluster palettes); null: none.</summary>
     public AdminOptions? Admin { get; init; }
@@ -66,6 +68,7 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
             .WithExPectoCluster(cluster, Roles.Coordinator, Roles.Worker)
             .WithExPectoPersistence(persistence)
             .WithExPectoCoordinator(Coordinator, persistence, finalizer)
+            .WithExPectoSchedules(Schedules, persistence)
             .WithExPectoWorker(Worker, engines, withProxies: false));
         if (Admin is { } admin)
         {
@@ -80,6 +83,7 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
             });
             builder.Services.AddExPectoCoordinatorAdmin();
         }
+        builder.Services.AddSingleton<ExPecto.Admin.Contracts.IScheduleAdmin, ScheduleAdmin>();
         using var host = builder.Build();
         await host.StartAsync(ct);
         try

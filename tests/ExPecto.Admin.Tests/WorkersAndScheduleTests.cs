@@ -39,7 +39,7 @@ public sealed class WorkersAndScheduleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Schedule_add_sends_the_quoted_cron_and_the_spec_file_then_run_now_triggers_it()
+    public async Task Schedule_add_sends_the_quoted_cron_and_the_spec_file_then_run_now_triggers_it_with_or_without_force()
     {
         var spec = Path.Combine(Path.GetDirectoryName(_tokenFile)!, "weekly.json");
         File.WriteAllText(spec, """{"genes":"all"}""");
@@ -47,6 +47,7 @@ public sealed class WorkersAndScheduleTests : IAsyncLifetime
         var add = await Cli.AdminAsync(_admin.LoopbackEndpoint, "schedule", "add", "weekly", "0 3 * * 0", spec, "--token-file", _tokenFile);
         var again = await Cli.AdminAsync(_admin.LoopbackEndpoint, "schedule", "add", "weekly", "0 3 * * 0", spec, "--token-file", _tokenFile);
         var runNow = await Cli.AdminAsync(_admin.LoopbackEndpoint, "schedule", "run-now", "weekly", "--token-file", _tokenFile);
+        var forced = await Cli.AdminAsync(_admin.LoopbackEndpoint, "schedule", "run-now", "--force", "weekly", "--token-file", _tokenFile);
         var list = await Cli.AdminAsync(_admin.LoopbackEndpoint, "schedule", "list");
 
         Assert.Equal(0, add.ExitCode);
@@ -54,7 +55,9 @@ public sealed class WorkersAndScheduleTests : IAsyncLifetime
         Assert.Equal(AdminCli.ExitFailure, again.ExitCode);
         Assert.Equal("expecto admin: schedule 'weekly' exists", Assert.Single(again.ErrLines));
         Assert.Equal(0, runNow.ExitCode);
-        Assert.Contains("schedule weekly started job j-9", runNow.Out);
+        Assert.Contains("schedule weekly started job j-9: 2 of 5 gene(s)", runNow.Out);
+        Assert.Equal(0, forced.ExitCode);
+        Assert.Equal(["RunNow weekly", "RunNow weekly --force"], _schedules.Calls.Where(c => c.StartsWith("RunNow", StringComparison.Ordinal)));
         Assert.Contains("0 3 * * 0", list.Out);
     }
 

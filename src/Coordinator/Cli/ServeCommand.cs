@@ -2,7 +2,10 @@ using System.CommandLine;
 using Akka.Hosting;
 using ExPecto.Admin.Hosting;
 using ExPecto.Coordinator.Admin;
+using ExPecto.Admin.Contracts;
+using ExPecto.Coordinator.Schedules;
 using ExPecto.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace ExPecto.Coordinator.Cli;
@@ -44,8 +47,10 @@ internal static class ServeCommand
             builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
                 .WithExPectoCluster(cluster, Roles.Coordinator)
                 .WithExPectoPersistence(persistence)
-                .WithExPectoCoordinator(coordinator, persistence, ScienceWiring.Finalizer()));
+                .WithExPectoCoordinator(coordinator, persistence, ScienceWiring.Finalizer())
+                .WithExPectoSchedules(ExPectoHostingExtensions.Bind<ScheduleOptions>(builder.Configuration, ScheduleOptions.Section), persistence));
             builder.Services.AddExPectoAdmin(builder.Configuration).AddExPectoCoordinatorAdmin();
+            builder.Services.AddSingleton<IScheduleAdmin, ScheduleAdmin>();
             using var app = builder.Build();
             Console.Error.WriteLine($"expecto serve: coordinator on {cluster.Hostname}:{cluster.Port}, state {(persistence.IsPostgres ? "postgresql" : persistence.SqliteFile)}");
             await app.RunAsync(ct);

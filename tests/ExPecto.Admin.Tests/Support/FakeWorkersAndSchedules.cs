@@ -34,11 +34,11 @@ public sealed class RecordingScheduleAdmin : IScheduleAdmin
     public Task RemoveAsync(string name, CancellationToken cancellationToken) =>
         _schedules.TryRemove(name, out _) ? Task.CompletedTask : throw AdminException.NotFound($"no schedule '{name}'");
 
-    public Task<JobSummary> RunNowAsync(string name, CancellationToken cancellationToken)
+    public Task<ScheduleRunResult> RunNowAsync(string name, bool force, CancellationToken cancellationToken)
     {
-        Calls.Enqueue($"RunNow {name}");
+        Calls.Enqueue(force ? $"RunNow {name} --force" : $"RunNow {name}");
         return _schedules.ContainsKey(name)
-            ? Task.FromResult(new JobSummary("j-9", name, JobState.Queued, 0, 0, 0, DateTimeOffset.UtcNow))
+            ? Task.FromResult(new ScheduleRunResult(name, "started", "j-9", force ? 5 : 2, 5, "/out/runs/20260101T000000Z"))
             : throw AdminException.NotFound($"no schedule '{name}'");
     }
 }

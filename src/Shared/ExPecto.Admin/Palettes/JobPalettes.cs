@@ -80,7 +80,7 @@ public sealed class WorkersPalette(Func<IWorkerAdmin> workers) : IAdminPalette
     ];
 }
 
-/// <summary><c>schedule list | add &lt;name&gt; &lt;cron&gt; &lt;spec-file&gt; | remove &lt;name&gt; | run-now &lt;name&gt;</c> over <see cref="IScheduleAdmin"/>.</summary>
+/// <summary><c>schedule list | add &lt;name&gt; &lt;cron&gt; &lt;spec-file&gt; | remove &lt;name&gt; | run-now &lt;name&gt; [--force]</c> over <see cref="IScheduleAdmin"/>.</summary>
 public sealed class SchedulePalette(Func<IScheduleAdmin> schedules) : IAdminPalette
 {
     /// <summary>The handler is resolved on each call, so it may depend on actors that start after the endpoint.</summary>
@@ -97,7 +97,7 @@ public sealed class SchedulePalette(Func<IScheduleAdmin> schedules) : IAdminPale
     [
         AdminCommand.Once(new("list", "schedule list", "Schedules with their cron, next and last run", Mutating: false),
             async (_, ct) => AdminResult.Table(await schedules().ListAsync(ct))),
-        AdminCommand.Once(new("add", "schedule add <name> <cron> <spec-file>", "Add a schedule (cron in UTC, quoted: \"0 3 * * 0\")", Mutating: true, FileArgs: [2]),
+        AdminCommand.Once(new("add", "schedule add <name> <cron> <spec-file>", "Add a schedule (cron in UTC, quoted: \"0 3 * * 0\"; six fields: seconds first)", Mutating: true, FileArgs: [2]),
             async (i, ct) =>
             {
                 var spec = new JobSpec(Path.GetFileName(i.Positional(2, "spec-file")), i.FileContents(2, "spec-file"));
@@ -111,11 +111,17 @@ public sealed class SchedulePalette(Func<IScheduleAdmin> schedules) : IAdminPale
                 await schedules().RemoveAsync(name, ct);
                 return AdminResult.Text($"schedule {name} removed", new { name, removed = true });
             }),
-        AdminCommand.Once(new("run-now", "schedule run-now <name>", "Submit the schedule's job now", Mutating: true),
+        AdminCommand.Once(new("run-now", "schedule run-now <name> [--force]", "Run now: recompute the genes whose inputs changed (--force: all)", Mutating: true),
             async (i, ct) =>
             {
-                var job = await schedules().RunNowAsync(i.Positional(0, "name"), ct);
-                return AdminResult.Table([job], $"schedule {i.Positional(0, "name")} started job {job.Id}");
+                // --force takes no value, so the name is the first argument that is not an option, before or after it.
+                bool force = i.Args.Contains("--force");
+                var name = i.Args.FirstOrDefault(a => !a.StartsWith('-'))
+                    ?? throw AdminException.BadRequest($"missing <name>; usage: {i.Command.Usage}");
+                var run = await schedules().RunNowAsync(name, force, ct);
+                return AdminResult.Table([run], run.JobId is null
+                    ? $"schedule {name}: all {run.GenesTotal} gene(s) up to date, no job started"
+                    : $"schedule {name} started job {run.JobId}: {run.GenesChanged} of {run.GenesTotal} gene(s) → {run.RunFolder}");
             }),
     ];
 }

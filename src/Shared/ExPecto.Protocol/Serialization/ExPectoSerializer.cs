@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using ExPecto.Protocol.Messages;
+using ExPecto.Protocol.Schedules;
 using ExPecto.Protocol.State;
 
 namespace ExPecto.Protocol.Serialization;
@@ -60,6 +61,21 @@ public sealed class ExPectoSerializer : SerializerWithStringManifest
         [typeof(JobResumed)] = "E-JRS",
         [typeof(JobCancelled)] = "E-JC",
         [typeof(JobReopened)] = "E-JRO",
+        // schedule manager
+        [typeof(AddSchedule)] = "AS",
+        [typeof(RemoveSchedule)] = "RS",
+        [typeof(RunScheduleNow)] = "RSN",
+        [typeof(ListSchedules)] = "LS",
+        [typeof(ScheduleListResponse)] = "LSR",
+        [typeof(ScheduleReply)] = "SRP",
+        [typeof(ScheduleAdded)] = "E-SA",
+        [typeof(ScheduleRemoved)] = "E-SRM",
+        [typeof(ScheduleOccurrenceSkipped)] = "E-SOS",
+        [typeof(ScheduleRunStarted)] = "E-SRS",
+        [typeof(ScheduleRunUpToDate)] = "E-SRU",
+        [typeof(ScheduleRunFailed)] = "E-SRF",
+        [typeof(ScheduleRunFinished)] = "E-SRD",
+        [typeof(ScheduleBookSnapshot)] = "S-SB",
     };
 
     private static readonly Dictionary<string, Type> s_types = s_manifests.ToDictionary(kv => kv.Value, kv => kv.Key);
