@@ -117,6 +117,7 @@ public static class ExPectoHostingExtensions
                   connection-string = "{{cs}}"
                   provider-name = "{{provider}}"
                   auto-initialize = on
+                  circuit-breaker.reset-timeout = {{(int)options.CircuitBreakerReset.TotalMilliseconds}}ms
                 }
               }
               snapshot-store {
@@ -125,6 +126,7 @@ public static class ExPectoHostingExtensions
                   connection-string = "{{cs}}"
                   provider-name = "{{provider}}"
                   auto-initialize = on
+                  circuit-breaker.reset-timeout = {{(int)options.CircuitBreakerReset.TotalMilliseconds}}ms
                 }
               }
               query.journal.sql {

@@ -59,6 +59,12 @@ public sealed class PersistenceOptions
     /// <summary>Job manager snapshot interval, in persisted events.</summary>
     public int SnapshotEvery { get; set; } = 1000;
 
+    /// <summary>
+    /// After repeated journal or snapshot failures (database down) the store fails calls fast for this long before
+    /// trying again; short, so the cluster resumes soon after the database is back (Akka's default is 30 s).
+    /// </summary>
+    public TimeSpan CircuitBreakerReset { get; set; } = TimeSpan.FromSeconds(5);
+
     public bool IsPostgres => Provider.Equals("postgresql", StringComparison.OrdinalIgnoreCase)
                               || Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase);
 }

@@ -30,8 +30,9 @@ public sealed class FaultTests(FaultFixture fixture) : IClassFixture<FaultFixtur
     {
         const int kills = 5;
         // A gene held by a victim uses up an attempt; being caught by more than 3 of the 5 kills would fail it by
-        // design (MaxAttempts), which is not what this test is about. 2 s per gene keeps the job running through all kills.
-        var env = With(ClusterFixture.FastEnv(null, delayMs: 2000), ("EXPECTO_COORDINATOR__MAXATTEMPTS", "20"));
+        // design (MaxAttempts), which is not what this test is about. 3 s per gene keeps the job running through all kills
+        // (each kill waits for the victim to be downed, 8–10 s here).
+        var env = With(ClusterFixture.FastEnv(null, delayMs: 3000), ("EXPECTO_COORDINATOR__MAXATTEMPTS", "20"));
         string outDir = _cluster.Sub("out");
         _cluster.StartAll(env, workers: 3);
         await _cluster.SubmitAsync(outDir, env);
