@@ -29,11 +29,17 @@ if [ -z "${EXPECTO_TEST_PG:-}" ] && [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ];
   [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)
   as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust >/dev/null
-  as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/pg.log" -w \
-    -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  # Settings in the config file, so a plain `pg_ctl start` (the PostgreSQL fault test) brings the same server back.
+  printf '%s\n' "port = $port" "listen_addresses = '127.0.0.1'" "unix_socket_directories = '$pg_dir'" "fsync = off" \
+    >> "$pg_dir/data/postgresql.conf"
+  as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/pg.log" -w start >/dev/null
+  # `$EXPECTO_TEST_PG_CTL stop -m immediate` / `$EXPECTO_TEST_PG_CTL start`: the fault tests stop and restart this server.
+  as_pg_prefix=""; [ "$(id -u)" = 0 ] && as_pg_prefix="runuser -u postgres --"
+  printf '#!/bin/sh\nexec %s "%s" -D "%s" -l "%s" -w "$@"\n' "$as_pg_prefix" "$pg_bin/pg_ctl" "$pg_dir/data" "$pg_dir/pg.log" \
+    > "$pg_dir/pg-ctl"
+  chmod 755 "$pg_dir/pg-ctl"
   export EXPECTO_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
-  export EXPECTO_TEST_PG_CTL="$pg_bin/pg_ctl"
-  export EXPECTO_TEST_PG_DATA="$pg_dir/data"
+  export EXPECTO_TEST_PG_CTL="$pg_dir/pg-ctl"
   log "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 elif [ -z "${EXPECTO_TEST_PG:-}" ]; then
   log "PostgreSQL is not installed: the PostgreSQL persistence tests will be skipped (apt-get install postgresql)"

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Pattern;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using ExPecto.Coordinator.Actors;
@@ -22,9 +23,20 @@ public static class CoordinatorHosting
             ExPectoHostingExtensions.GeneShardOptions());
         builder.WithSingleton<JobManager>(
             ExPectoHostingExtensions.JobManagerName,
-            (_, registry, _) => JobManagerActor.Props(registry.Get<GeneRegion>(), options, persistence, finalizer),
+            (_, registry, _) => JobManagerProps(JobManagerActor.Props(registry.Get<GeneRegion>(), options, persistence, finalizer)),
             new ClusterSingletonOptions { Role = Roles.Coordinator },
             createProxyToo: true);
         return builder;
     }
+
+    /// <summary>
+    /// The job manager under a backoff supervisor: a persistent actor stops when a journal write or its recovery
+    /// fails (database down), and a cluster singleton manager never restarts a stopped singleton, so without this
+    /// one failed write would stall every job until the coordinator restarts. The supervisor forwards messages
+    /// (sender kept) and recreates the job manager 1 s … 10 s after each stop until its recovery succeeds;
+    /// meanwhile messages to it are dropped, and every sender retries (worker heartbeats, settlement
+    /// re-announcements, client asks).
+    /// </summary>
+    public static Props JobManagerProps(Props jobManager) =>
+        BackoffSupervisor.Props(jobManager, "job-manager", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), 0.2);
 }

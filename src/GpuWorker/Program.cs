@@ -13,7 +13,7 @@ builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwi
 var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
 var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(builder.Configuration, WorkerOptions.Section);
 // Engines this worker build offers; the real chromatin engines are registered here.
-var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(worker.FakeDelay));
+var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(worker.FakeDelay, worker.FakeHangGenes));
 builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
     .WithExPectoCluster(cluster, Roles.Worker)
     .WithExPectoWorker(worker, engines));

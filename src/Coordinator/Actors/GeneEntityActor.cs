@@ -69,7 +69,13 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
             AfterDecision(before, command, sender, changed: false);
             return;
         }
-        PersistAll(events, e => _state = _state.Apply(e));
+        bool commits = events.Any(e => e is GeneCommitted);
+        if (commits) CommitCrashInjector.At(_options, CommitCrashPoint.BeforePersist, _state.JobId, _state.GeneId);
+        PersistAll(events, e =>
+        {
+            _state = _state.Apply(e);
+            if (e is GeneCommitted) CommitCrashInjector.At(_options, CommitCrashPoint.AfterPersist, _state.JobId, _state.GeneId);
+        });
         DeferAsync(command, _ => AfterDecision(before, command, sender, changed: true));
     }
 

@@ -10,7 +10,9 @@ namespace ExPecto.GpuWorker.Actors;
 /// One inference loop on one device. Pulls work by announcing its slots (the credit window) to the job manager,
 /// runs one gene at a time on a dedicated thread (TorchSharp scopes are per thread), renews the lease of what it
 /// holds, and resends each completion until the gene entity acknowledges it. Genes granted beyond the running one
-/// wait in arrival order.
+/// wait in arrival order. A run that has not returned after <see cref="WorkerOptions.StuckAfter"/> marks the device
+/// stuck: its lease is no longer renewed (the gene entity lets it expire and re-issues the gene), queued genes are
+/// handed back, and the device offers no slots until that run returns.
 /// </summary>
 public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
 {
@@ -24,6 +26,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         public CancellationTokenSource? Cancel { get; set; }
         public GeneOutcome? Outcome { get; set; }
         public DateTime LastRenew { get; set; } = DateTime.UtcNow;
+        public DateTime StartedAt { get; set; }
         public bool Running => Cancel is not null && Outcome is null;
     }
 
@@ -42,6 +45,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
     private long _errors;
     private double _mutationsPerSecond;
     private DateTime _runningSince;
+    private (string Key, int Attempt)? _stuck; // the run that did not return in time; the device waits for it
 
     public DeviceWorkerActor(string workerId, string device, IGeneProcessor processor, IActorRef jobManager, IActorRef genes, WorkerOptions options)
     {
@@ -80,7 +84,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         (_processor as IDisposable)?.Dispose();
     }
 
-    private void Register() => _jobManager.Tell(new RegisterWorker(_workerId, Self, _slots,
+    private void Register() => _jobManager.Tell(new RegisterWorker(_workerId, Self, _stuck is null ? _slots : 0,
         _held.Values.Select(h => new HeldGene(h.Grant.Item.JobId, h.Grant.Item.GeneId, h.Grant.Attempt)).ToList())
     {
         Stats = Stats(),
@@ -94,6 +98,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
 
     private void OnHeartbeat()
     {
+        DetectStuck();
         Register();
         var now = DateTime.UtcNow;
         foreach (var h in _held.Values)
@@ -126,12 +131,13 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
 
     private void StartNext()
     {
-        if (_held.Values.Any(h => h.Running)) return;
+        if (_stuck is not null || _held.Values.Any(h => h.Running)) return;
         string? key = _order.FirstOrDefault(k => _held[k].Cancel is null);
         if (key is null) return;
         var held = _held[key];
         held.Cancel = new CancellationTokenSource();
         _runningSince = DateTime.UtcNow;
+        held.StartedAt = DateTime.UtcNow;
         var grant = held.Grant;
         var ct = held.Cancel.Token;
         var processor = _processor;
@@ -144,6 +150,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
 
     private void OnProcessed(Processed p)
     {
+        if (StuckRunReturned(p.Key, p.Attempt)) return;
         if (_held.TryGetValue(p.Key, out var h))
         {
             _genesDone++;
@@ -158,6 +165,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
 
     private void OnFailed(ProcessFailed f)
     {
+        if (StuckRunReturned(f.Key, f.Attempt)) return;
         if (_held.TryGetValue(f.Key, out var h) && h.Cancel is { IsCancellationRequested: false })
         {
             var item = h.Grant.Item;
@@ -179,6 +187,42 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
             Drop(key);
             StartNext();
         }
+    }
+
+    private void DetectStuck()
+    {
+        if (_stuck is not null || _options.StuckAfter <= TimeSpan.Zero) return;
+        var now = DateTime.UtcNow;
+        var running = _held.FirstOrDefault(kv => kv.Value.Running && now - kv.Value.StartedAt >= _options.StuckAfter);
+        if (running.Value is not { } stuck) return;
+        var item = stuck.Grant.Item;
+        _stuck = (running.Key, stuck.Grant.Attempt);
+        // Forget it without renewing: the gene entity, the lease authority, lets the lease expire and re-issues it.
+        _held.Remove(running.Key);
+        _order.Remove(running.Key);
+        stuck.Cancel?.Cancel(); // a cooperative engine may still give up
+        var queued = _held.Where(kv => kv.Value.Outcome is null).Select(kv => kv.Key).ToList();
+        _log.Warning("{0}: gene {1} of job {2} has run for {3:g} without returning (Worker:StuckAfter {4:g}); device stuck: " +
+                     "its lease is left to expire, {5} queued gene(s) handed back, no new work until it returns",
+            _device, item.GeneId, item.JobId, now - stuck.StartedAt, _options.StuckAfter, queued.Count);
+        foreach (string key in queued)
+        {
+            var grant = _held[key].Grant;
+            _genes.Tell(new FailGene(grant.Item.JobId, grant.Item.GeneId, grant.Attempt, _workerId,
+                $"handed back unstarted: device {_device} of worker {_workerId} is stuck on gene {item.GeneId}"));
+            Drop(key);
+        }
+    }
+
+    /// <summary>The stuck run came back after all: its gene was re-issued, so its result is dropped; the device works again.</summary>
+    private bool StuckRunReturned(string key, int attempt)
+    {
+        if (_stuck != (key, attempt)) return false;
+        _stuck = null;
+        _log.Warning("{0}: the stuck run of {1} returned after all; its result is dropped (the gene was re-issued); taking work again", _device, key);
+        Register();
+        StartNext();
+        return true;
     }
 
     private void Drop(string key)

@@ -118,6 +118,7 @@ public static class ExPectoHostingExtensions
                   connection-string = "{{cs}}"
                   provider-name = "{{provider}}"
                   auto-initialize = on
+                  circuit-breaker.reset-timeout = {{(int)options.CircuitBreakerReset.TotalMilliseconds}}ms
                 }
               }
               snapshot-store {
@@ -126,6 +127,7 @@ public static class ExPectoHostingExtensions
                   connection-string = "{{cs}}"
                   provider-name = "{{provider}}"
                   auto-initialize = on
+                  circuit-breaker.reset-timeout = {{(int)options.CircuitBreakerReset.TotalMilliseconds}}ms
                 }
               }
               query.journal.sql {

@@ -59,6 +59,12 @@ public sealed class PersistenceOptions
     /// <summary>Job manager snapshot interval, in persisted events.</summary>
     public int SnapshotEvery { get; set; } = 1000;
 
+    /// <summary>
+    /// After repeated journal or snapshot failures (database down) the store fails calls fast for this long before
+    /// trying again; short, so the cluster resumes soon after the database is back (Akka's default is 30 s).
+    /// </summary>
+    public TimeSpan CircuitBreakerReset { get; set; } = TimeSpan.FromSeconds(5);
+
     public bool IsPostgres => Provider.Equals("postgresql", StringComparison.OrdinalIgnoreCase)
                               || Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase);
 }
@@ -86,6 +92,25 @@ public sealed class CoordinatorOptions
 
     /// <summary>How often the job manager re-checks its dispatch state (lost messages, idle workers).</summary>
     public TimeSpan DispatchTick { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Test-only fault injection, 0 (default) = off: the coordinator process kills itself (SIGKILL) while
+    /// handling the Nth gene commit of its life, at <see cref="CrashAtCommitPoint"/>.
+    /// </summary>
+    public int CrashAtCommit { get; set; }
+
+    /// <summary>Where <see cref="CrashAtCommit"/> strikes: before the commit event is persisted, or after it but before anyone hears of it.</summary>
+    public CommitCrashPoint CrashAtCommitPoint { get; set; } = CommitCrashPoint.AfterPersist;
+}
+
+/// <summary>The two sides of a gene commit's window (test-only fault injection).</summary>
+public enum CommitCrashPoint
+{
+    /// <summary>The completion arrived and was decided; the commit event is not written yet.</summary>
+    BeforePersist,
+
+    /// <summary>The commit event is in the journal; neither the worker's acknowledgement nor the job manager's settlement went out.</summary>
+    AfterPersist,
 }
 
 /// <summary>A worker: devices, slots, heartbeat.</summary>
@@ -104,6 +129,20 @@ public sealed class WorkerOptions
 
     /// <summary>Simulated time per gene of the "fake" engine (tests and benchmarks); not part of any job's identity.</summary>
     public TimeSpan FakeDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// A gene whose engine has not returned after this long is treated as stuck (hung CUDA kernel, NFS hang): the
+    /// worker stops renewing its lease, so the lease expires and the gene is re-issued elsewhere, hands back the
+    /// genes queued on that device and takes no new work on it until the stuck run returns. Must exceed the
+    /// slowest legitimate gene (a CPU-only worker running the full model needs far more). Zero or negative: off.
+    /// </summary>
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Test-only fault injection: comma-separated gene ids ("*" = every gene) on which this worker's "fake" engine
+    /// never returns. Empty by default; a worker setting, not part of any job's identity.
+    /// </summary>
+    public string? FakeHangGenes { get; set; }
 
     public IReadOnlyList<string> DeviceList() =>
         Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -136,7 +136,7 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
             "no genes in flight after the pause");
         int doneWhenDrained = (int)status!["summary"]!["genesDone"]!;
         Assert.Equal("paused", (string?)status["summary"]!["state"]);
-        Assert.True(doneWhenDrained < ClusterFixture.Genes, $"the job finished ({doneWhenDrained} genes) before the pause took effect");
+        Assert.True(doneWhenDrained < fixture.Genes, $"the job finished ({doneWhenDrained} genes) before the pause took effect");
         // Observe for several gene durations: while paused no lease is granted and no gene commits.
         var watchUntil = DateTime.UtcNow + TimeSpan.FromMilliseconds(4 * GeneDelayMs);
         while (DateTime.UtcNow < watchUntil)
@@ -156,7 +156,7 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
             "the job to complete after resume");
         Assert.True(File.Exists(Path.Combine(outDir, JobManifest.SuccessMarker)));
         var done = await HumanAsync(coordinator.Admin, "job", "status", jobId);
-        Assert.Contains($"{ClusterFixture.Genes}/{ClusterFixture.Genes} done", done.Out);
+        Assert.Contains($"{fixture.Genes}/{fixture.Genes} done", done.Out);
         var resumeAgain = await ExpectoAdminAsync(coordinator.Admin, "job", "resume", jobId, "--token-file", tokenFile);
         Assert.NotEqual(0, resumeAgain.ExitCode);
         Assert.Contains("not paused", Assert.Single(resumeAgain.ErrLines));

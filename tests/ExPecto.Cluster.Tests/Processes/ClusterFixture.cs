@@ -9,12 +9,10 @@ namespace ExPecto.Cluster.Tests.Processes;
 /// run must reproduce byte for byte: the same processor called gene after gene in a plain loop, uninterrupted,
 /// and the manifest of those outcomes — no actor, no persistence involved.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public abstract class ReferenceRunFixture(int genes) : IAsyncLifetime
 {
-    public const int Genes = 16;
-    public const int DelayMs = 250;
-
     private readonly TempDir _tmp = new();
+    public int Genes { get; } = genes;
     internal TestInputs Inputs { get; private set; } = null!;
     internal SortedDictionary<string, string> Reference { get; private set; } = null!;
     public string Root => _tmp.Path;
@@ -40,11 +38,18 @@ public sealed class ClusterFixture : IAsyncLifetime
     public ValueTask DisposeAsync()
     {
         _tmp.Dispose();
+        GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>The crash-recovery tests' job: 16 genes.</summary>
+public sealed class ClusterFixture() : ReferenceRunFixture(16)
+{
+    public const int DelayMs = 250;
 
     /// <summary>Child-process settings: quick failure detection and downing, short leases, fast heartbeats.</summary>
-    public static Dictionary<string, string> FastEnv(string? postgres) 
+    public static Dictionary<string, string> FastEnv(string? postgres, int delayMs = DelayMs)
     {
         var env = new Dictionary<string, string>
         {
@@ -55,7 +60,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["EXPECTO_COORDINATOR__SETTLEMENTRETRY"] = "00:00:01",
             ["EXPECTO_COORDINATOR__WORKERREREGISTRATIONGRACE"] = "00:00:03",
             ["EXPECTO_WORKER__HEARTBEATINTERVAL"] = "00:00:01",
-            ["EXPECTO_WORKER__FAKEDELAY"] = TimeSpan.FromMilliseconds(DelayMs).ToString(),
+            ["EXPECTO_WORKER__FAKEDELAY"] = TimeSpan.FromMilliseconds(delayMs).ToString(),
             // Several roles on one machine: each its own free admin port.
             ["EXPECTO_ADMIN__ENDPOINT"] = "127.0.0.1:0",
         };
@@ -67,6 +72,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         return env;
     }
 }
+
+/// <summary>The fault tests' job: 48 genes, long enough to be interrupted several times.</summary>
+public sealed class FaultFixture() : ReferenceRunFixture(48);
 
 [CollectionDefinition(Name)]
 public sealed class ProcessCollection : ICollectionFixture<ClusterFixture>

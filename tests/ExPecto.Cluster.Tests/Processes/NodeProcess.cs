@@ -79,6 +79,11 @@ internal sealed class NodeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Pid => _process.Id;
+
+    /// <summary>No process with this pid is left (not even a zombie): the kill really happened.</summary>
+    public bool Gone => _process.HasExited && !Directory.Exists($"/proc/{_process.Id}");
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>SIGKILL: no shutdown hooks, no leaving the cluster — a crash.</summary>

@@ -6,18 +6,28 @@ namespace ExPecto.Protocol.Processing;
 /// <summary>Files that never look complete while half-written: write to a temp name in the same folder, then rename.</summary>
 public static class AtomicFile
 {
+    /// <exception cref="IOException">The file could not be written (folder blocked, disk full, …); the message names the path.</exception>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
         // Unique temp name: two attempts of one gene may overlap (a lease re-issued while the old worker still runs).
         string tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        try
         {
-            fs.Write(bytes);
-            fs.Flush(flushToDisk: true);
+            Directory.CreateDirectory(dir);
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                fs.Write(bytes);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // One clear line for the gene's error: which file, and why; no half-written temp left behind.
+            try { File.Delete(tmp); } catch (Exception d) when (d is IOException or UnauthorizedAccessException) { }
+            throw new IOException($"cannot write {path}: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
     }
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, Encoding.UTF8.GetBytes(text));

@@ -8,8 +8,10 @@ public sealed class EngineCatalog
 {
     private readonly Dictionary<string, IGeneProcessorFactory> _factories = new(StringComparer.OrdinalIgnoreCase);
 
-    public EngineCatalog(TimeSpan fakeDelay = default) =>
-        _factories[FakeGeneProcessor.EngineName] = new FakeGeneProcessorFactory(fakeDelay);
+    /// <param name="fakeDelay">Simulated time per gene of the fake engine.</param>
+    /// <param name="fakeHangGenes">Comma-separated genes on which the fake engine hangs ("*" = all); tests only.</param>
+    public EngineCatalog(TimeSpan fakeDelay = default, string? fakeHangGenes = null) =>
+        _factories[FakeGeneProcessor.EngineName] = new FakeGeneProcessorFactory(fakeDelay, FakeGeneProcessor.HangPredicate(fakeHangGenes));
 
     public EngineCatalog Register(string engine, IGeneProcessorFactory factory)
     {

@@ -13,15 +13,31 @@ public sealed class FakeGeneProcessor : IGeneProcessor
     private readonly TimeSpan _delay;
     private readonly int _tissues;
     private readonly Func<GeneWorkItem, bool>? _fail;
+    private readonly Func<GeneWorkItem, bool>? _hang;
 
     /// <param name="delay">Simulated compute time per gene.</param>
     /// <param name="tissues">Tissue columns in the summary.</param>
     /// <param name="fail">Genes for which processing throws (failure-path tests).</param>
-    public FakeGeneProcessor(TimeSpan delay = default, int tissues = 4, Func<GeneWorkItem, bool>? fail = null)
+    /// <param name="hang">
+    /// Genes for which processing never returns and ignores cancellation, like a hung CUDA kernel or an NFS hang
+    /// (stuck-worker tests). A worker setting, not a job parameter: it must not change the job's identity.
+    /// </param>
+    public FakeGeneProcessor(TimeSpan delay = default, int tissues = 4, Func<GeneWorkItem, bool>? fail = null, Func<GeneWorkItem, bool>? hang = null)
     {
         _delay = delay;
         _tissues = tissues;
         _fail = fail;
+        _hang = hang;
+    }
+
+    /// <summary>
+    /// The hang predicate of a comma-separated gene list ("*" = every gene); null when the list is empty.
+    /// </summary>
+    public static Func<GeneWorkItem, bool>? HangPredicate(string? genes)
+    {
+        if (string.IsNullOrWhiteSpace(genes)) return null;
+        var set = genes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        return set.Contains("*") ? _ => true : item => set.Contains(item.GeneId);
     }
 
     public static string RelativePath(GeneWorkItem item) => Path.Combine("effects", item.Chrom, item.GeneId + ".tsv");
@@ -38,6 +54,8 @@ public sealed class FakeGeneProcessor : IGeneProcessor
         if (delay > TimeSpan.Zero)
             await Task.Delay(delay, ct);
         ct.ThrowIfCancellationRequested();
+        if (_hang?.Invoke(item) == true)
+            await Task.Delay(Timeout.Infinite, CancellationToken.None);
         bool failByParameter = item.Spec.Parameters.TryGetValue(FailGenesParameter, out var failList)
                                && failList.Split(',', StringSplitOptions.TrimEntries).Contains(item.GeneId);
         if (failByParameter || _fail?.Invoke(item) == true)
@@ -74,7 +92,8 @@ public sealed class FakeGeneProcessor : IGeneProcessor
 }
 
 /// <summary>Makes <see cref="FakeGeneProcessor"/>s; the delay is the EXPECTO_FAKE_DELAY_MS knob of tests and the bench.</summary>
-public sealed class FakeGeneProcessorFactory(TimeSpan delay = default) : IGeneProcessorFactory
+/// <param name="hang">Genes whose processing never returns (stuck-worker tests); see <see cref="FakeGeneProcessor.HangPredicate"/>.</param>
+public sealed class FakeGeneProcessorFactory(TimeSpan delay = default, Func<GeneWorkItem, bool>? hang = null) : IGeneProcessorFactory
 {
-    public IGeneProcessor Create(string device) => new FakeGeneProcessor(delay);
+    public IGeneProcessor Create(string device) => new FakeGeneProcessor(delay, hang: hang);
 }
