@@ -65,16 +65,22 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
         // Phase 1: the cluster, every node with its console on a free port.
         int seedPort = NodeProcess.FreePort(), coordPort = NodeProcess.FreePort();
         string contacts = $"127.0.0.1:{seedPort},127.0.0.1:{coordPort}";
-        var processes = new[]
+        // Seed and coordinator bind their chosen ports before the workers ask the OS for free ones: a worker on
+        // port 0 could otherwise be handed the port FreePort just picked for the seed.
+        var anchors = new[]
         {
             Start("seed", NodeProcess.Seed, ["--port", seedPort.ToString()], env),
             Start("coordinator", NodeProcess.Expecto,
                 ["serve", "--port", coordPort.ToString(), "--seed", $"127.0.0.1:{seedPort}", "--state", _tmp.Sub("state/checkpoints.db")], env),
+        };
+        var nodes = new List<Node>();
+        foreach (var p in anchors) nodes.Add(await EndpointOfAsync(p, p.Name));
+        var workerProcesses = new[]
+        {
             Start("worker1", NodeProcess.Worker, ["--coordinator", contacts, "--device", "cpu", "--slots", "1"], env),
             Start("worker2", NodeProcess.Worker, ["--coordinator", contacts, "--device", "cpu", "--slots", "1"], env),
         };
-        var nodes = new List<Node>();
-        foreach (var p in processes) nodes.Add(await EndpointOfAsync(p, p.Name));
+        foreach (var p in workerProcesses) nodes.Add(await EndpointOfAsync(p, p.Name));
         var (seed, coordinator) = (nodes[0], nodes[1]);
         Assert.Equal(4, nodes.Select(n => n.Admin).Distinct().Count());
 

@@ -35,14 +35,35 @@ internal sealed class NodeProcess : IDisposable
     public static string Expecto => Dll("Coordinator", "expecto");
     public static string Worker => Dll("GpuWorker", "expecto-worker");
 
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768–60999): processes binding port 0 (workers, clients) get
+    /// ephemeral ports, so they can never be handed the port picked here for a seed or coordinator that has not
+    /// bound it yet. Ports handed out by this process are not repeated.
+    /// </summary>
     public static int FreePort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        lock (s_picked)
+        {
+            for (int tries = 0; tries < 1000; tries++)
+            {
+                int port = Random.Shared.Next(20000, 32000);
+                if (!s_picked.Add(port)) continue;
+                try
+                {
+                    var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    listener.Stop();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                }
+            }
+        }
+        throw new InvalidOperationException("no free port in 20000-32000");
     }
+
+    private static readonly HashSet<int> s_picked = [];
 
     public static NodeProcess Start(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> env)
     {
