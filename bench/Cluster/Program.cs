@@ -7,8 +7,15 @@ using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
 
 // dotnet run -c Release --project bench/Cluster -- [genes=2000] [devices=4] [slots=2]
+// dotnet run -c Release --project bench/Cluster -- load [genes=20000] [devices=4] [slots=8] [sample-seconds=30]
 // Measures genes/s through the embedded cluster (lease, commit, job settlement, all persisted to SQLite) with
 // a no-op engine, and the same engine in a plain loop; the difference per gene is the cluster's overhead.
+if (args.Length > 0 && args[0] == "load")
+{
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+    return await ExPecto.Bench.Cluster.LoadBench.RunAsync(Arg(1, 20000), Arg(2, 4), Arg(3, 8), TimeSpan.FromSeconds(Arg(4, 30)));
+}
+
 int genes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
 int devices = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
 int slots = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
@@ -56,6 +63,7 @@ finally
 {
     try { Directory.Delete(root, recursive: true); } catch (IOException) { }
 }
+return 0;
 
 /// <summary>An engine that computes nothing and writes nothing: what remains is the cluster's own cost.</summary>
 internal sealed class NoOpProcessor : IGeneProcessor

@@ -1,7 +1,8 @@
 // Validates rendered Kubernetes manifests offline:
 //  1. schema: every object against the built-in Kubernetes OpenAPI schemas (kubernetes-models; an apiVersion/kind
 //     it does not know is not a built-in kind and is rejected);
-//  2. the deployment contract of ExPecto.Cluster (labels, probes, preStop leave, non-root, read-only root,
+//  2. the deployment contract of ExPecto.Cluster (labels, probes, preStop leave, non-root, read-only root with
+//     /tmp on an emptyDir, capabilities dropped, remoting TLS on every member where the profile asks,
 //     seed bootstrap through the headless Service, GPU scheduling, PDBs, NetworkPolicies, RBAC, Secret refs).
 // Usage: node validate.mjs --profile <dev-cpu|gpu> rendered.yaml    (whole overlay)
 //        node validate.mjs --objects-only file.yaml                 (per-object checks only; for fixtures)
@@ -10,8 +11,8 @@ import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 
 export const PROFILES = {
-  "dev-cpu": { gpu: false, externalSecrets: [] },
-  gpu: { gpu: true, externalSecrets: ["expecto-admin-token", "expecto-postgres"] },
+  "dev-cpu": { gpu: false, tls: false, externalSecrets: [] },
+  gpu: { gpu: true, tls: true, externalSecrets: ["expecto-admin-token", "expecto-postgres", "expecto-cluster-tls"] },
 };
 
 const MEMBER_COMPONENTS = ["seed", "coordinator", "worker"];
@@ -19,6 +20,8 @@ const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet"];
 const WORKLOADS = [...LONG_RUNNING, "Job", "CronJob"];
 const LEAVE = "expecto admin 127.0.0.1:9110 cluster leave";
 const REMOTING_PORT = 4053;
+const TLS_SECRET = "expecto-cluster-tls";
+const TLS_ENV = ["EXPECTO_CLUSTER__TLS__ENABLED", "EXPECTO_CLUSTER__TLS__CERTIFICATEPATH", "EXPECTO_CLUSTER__TLS__CACERTIFICATEPATH"];
 const ADMIN_PORT = 9110;
 
 export function parseObjects(text) {
@@ -90,6 +93,17 @@ export function objectErrors(o) {
       if (sc.readOnlyRootFilesystem !== true) errors.push(`${where}: readOnlyRootFilesystem must be true`);
       if (sc.allowPrivilegeEscalation !== false) errors.push(`${where}: allowPrivilegeEscalation must be false`);
       if (sc.privileged === true) errors.push(`${where}: privileged is not allowed`);
+      if (!(sc.capabilities?.drop ?? []).includes("ALL")) errors.push(`${where}: capabilities must drop ALL`);
+      if ((sc.capabilities?.add ?? []).length > 0) errors.push(`${where}: capabilities must not add any (${sc.capabilities.add.join(", ")})`);
+      // A read-only root leaves /tmp (the .NET runtime, ASP.NET Core, SQLite temp files) writable only through a volume.
+      const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
+      const tmp = (c.volumeMounts ?? []).find((m) => m.mountPath === "/tmp");
+      if (!tmp || !volumes.get(tmp.name)?.emptyDir) errors.push(`${where}: /tmp must be an emptyDir volume (the root filesystem is read-only)`);
+      for (const m of c.volumeMounts ?? []) {
+        if (!volumes.has(m.name) && !(o.spec?.volumeClaimTemplates ?? []).some((t) => t.metadata?.name === m.name))
+          errors.push(`${where}: volumeMount ${m.name} names no volume`);
+        if (volumes.get(m.name)?.secret && m.readOnly !== true) errors.push(`${where}: Secret volume ${m.name} must be mounted readOnly`);
+      }
     }
     if (LONG_RUNNING.includes(o.kind)) {
       for (const c of spec.containers ?? []) {
@@ -185,7 +199,14 @@ export function overlayErrors(objects, profile) {
   const policies = objects.filter((o) => o.kind === "NetworkPolicy");
   if (!policies.some((p) => Object.keys(p.spec?.podSelector ?? {}).length === 0 && (p.spec?.policyTypes ?? []).includes("Ingress") && !(p.spec?.ingress?.length)))
     errors.push("no default-deny ingress NetworkPolicy");
+  // A rule without ports on cluster members opens every port (remoting and admin included) to its sources.
+  for (const p of policies.filter((p) => matches(p.spec?.podSelector?.matchLabels, { "expecto.io/cluster-member": "true" })))
+    for (const r of p.spec?.ingress ?? [])
+      if (!(r.ports?.length)) errors.push(`NetworkPolicy/${p.metadata?.name}: an ingress rule without ports opens every port of cluster members`);
   const rulesFor = (port) => policies.flatMap((p) => (p.spec?.ingress ?? []).filter((r) => (r.ports ?? []).some((x) => x.port === port)));
+  for (const p of policies.filter((p) => (p.spec?.ingress ?? []).some((r) => (r.ports ?? []).some((x) => x.port === REMOTING_PORT || x.port === ADMIN_PORT))))
+    if (p.spec?.podSelector?.matchLabels?.["expecto.io/cluster-member"] !== "true")
+      errors.push(`NetworkPolicy/${p.metadata?.name}: a policy opening ${REMOTING_PORT} or ${ADMIN_PORT} must select only cluster members (expecto.io/cluster-member=true)`);
   const remoting = rulesFor(REMOTING_PORT);
   if (remoting.length === 0) errors.push(`no NetworkPolicy admits the remoting port ${REMOTING_PORT}`);
   for (const r of remoting)
@@ -196,6 +217,30 @@ export function overlayErrors(objects, profile) {
   for (const r of admin)
     if (!(r.from?.length) || r.from.some((f) => f.ipBlock || (!f.podSelector?.matchLabels?.["expecto.io/operator"] && !f.namespaceSelector?.matchLabels?.["expecto.io/operators"])))
       errors.push(`NetworkPolicy: admin port ${ADMIN_PORT} must be open only to operators`);
+
+  // Remoting TLS: all members or none (a mixed cluster cannot talk), and required where the profile says so.
+  const members = objects.filter((o) => LONG_RUNNING.includes(o.kind) && MEMBER_COMPONENTS.includes(o.metadata?.labels?.["app.kubernetes.io/component"]));
+  const tlsOf = (w) => {
+    const spec = podSpecOf(w) ?? {};
+    return (spec.containers ?? []).map((c) => {
+      const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+      const where = `${describe(w)} container ${c.name}`;
+      const e = [];
+      if (env.EXPECTO_CLUSTER__TLS__ENABLED !== "true") return { on: false, where, errors: e };
+      for (const name of TLS_ENV) if (!env[name]) e.push(`${where}: TLS needs ${name}`);
+      const mount = (c.volumeMounts ?? []).find((m) => (spec.volumes ?? []).some((v) => v.name === m.name && v.secret?.secretName === TLS_SECRET));
+      if (!mount) e.push(`${where}: TLS needs the Secret ${TLS_SECRET} mounted`);
+      else for (const name of TLS_ENV.slice(1)) if (env[name] && !env[name].startsWith(mount.mountPath + "/")) e.push(`${where}: ${name} must point into the ${TLS_SECRET} mount ${mount.mountPath}`);
+      const pinned = (c.env ?? []).filter((x) => String(x.value ?? "").startsWith("akka.tcp://"));
+      if (pinned.length) e.push(`${where}: with TLS the seeds must not be akka.tcp:// addresses (${pinned[0].name}); use host:port`);
+      return { on: true, where, errors: e };
+    });
+  };
+  const tls = members.flatMap(tlsOf);
+  for (const t of tls) errors.push(...t.errors);
+  if (tls.some((t) => t.on) && tls.some((t) => !t.on))
+    errors.push(`remoting TLS must be on for every cluster member or none; off in: ${tls.filter((t) => !t.on).map((t) => t.where).join(", ")}`);
+  if (profile.tls && tls.some((t) => !t.on)) errors.push("this overlay requires remoting TLS (EXPECTO_CLUSTER__TLS__ENABLED=true) on every cluster member");
 
   if (!objects.some((o) => o.kind === "CronJob" && (podSpecOf(o)?.containers ?? []).some((c) => /expecto admin .* schedule run-now/.test(command(c)))))
     errors.push("no CronJob triggers `expecto admin … schedule run-now`");

@@ -59,15 +59,22 @@ public static class ExPectoHostingExtensions
         ["--admin"] = "Admin:Endpoint",
     };
 
-    /// <summary>Remoting on the configured interface and port, cluster membership with the given roles, keep-majority downing.</summary>
+    /// <summary>Remoting on the configured interface and port (mutual TLS when Cluster:Tls:Enabled), cluster membership with the given roles, keep-majority downing.</summary>
     public static AkkaConfigurationBuilder WithExPectoCluster(this AkkaConfigurationBuilder builder, ClusterNodeOptions options, params string[] roles)
     {
-        builder.WithRemoting(new RemoteOptions
+        var remote = new RemoteOptions
         {
             HostName = options.Hostname,
             Port = options.Port,
             PublicHostName = options.PublicHostname ?? options.Hostname,
-        });
+        };
+        if (options.Tls.Enabled)
+        {
+            // Mutual TLS: peers must present a certificate of the cluster CA (ClusterTls.PeerValidator).
+            remote.EnableSsl = true;
+            remote.Ssl = ClusterTls.SslOptions(options.Tls);
+        }
+        builder.WithRemoting(remote);
         string[] seeds = options.SeedAddresses();
         builder.WithClustering(new ClusterOptions
         {

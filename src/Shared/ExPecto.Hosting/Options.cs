@@ -35,11 +35,43 @@ public sealed class ClusterNodeOptions
     /// <summary>Heartbeat silence tolerated before a node is marked unreachable.</summary>
     public TimeSpan FailureDetectorPause { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Seed entries as akka.tcp addresses of <see cref="SystemName"/>.</summary>
+    /// <summary>Mutual TLS on the remoting port; off by default (see docs/operations.md, "TLS").</summary>
+    public ClusterTlsOptions Tls { get; set; } = new();
+
+    /// <summary>The remoting protocol of this cluster: akka.ssl.tcp with TLS, akka.tcp without.</summary>
+    public string Protocol => Tls.Enabled ? "akka.ssl.tcp" : "akka.tcp";
+
+    /// <summary>Seed entries as full addresses of <see cref="SystemName"/> in this cluster's <see cref="Protocol"/>.</summary>
     public string[] SeedAddresses() => Seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Where(s => !string.IsNullOrWhiteSpace(s))
-        .Select(s => s.Contains("://", StringComparison.Ordinal) ? s.Trim() : $"akka.tcp://{SystemName}@{s.Trim()}")
+        .Select(s => s.Contains("://", StringComparison.Ordinal) ? s.Trim() : $"{Protocol}://{SystemName}@{s.Trim()}")
         .ToArray();
+}
+
+/// <summary>
+/// Mutual TLS between cluster nodes (section Cluster:Tls, environment EXPECTO_CLUSTER__TLS__*). Every node presents
+/// its own certificate and accepts a peer only when the peer's certificate chains to <see cref="CaCertificatePath"/>
+/// (and, when given, has one of <see cref="AllowedThumbprints"/>): a node without such a certificate cannot join.
+/// </summary>
+public sealed class ClusterTlsOptions
+{
+    /// <summary>Turns TLS on; every node of a cluster must agree (the protocol becomes akka.ssl.tcp).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>PKCS#12 (.pfx/.p12) file with this node's certificate and private key.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>Password of <see cref="CertificatePath"/>; prefer <see cref="CertificatePasswordFile"/> (never logged).</summary>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>File whose content (trailing newline trimmed) is the PFX password, e.g. a mounted Secret.</summary>
+    public string? CertificatePasswordFile { get; set; }
+
+    /// <summary>The cluster's CA certificate (PEM or DER, no key): the only trust anchor for peers.</summary>
+    public string? CaCertificatePath { get; set; }
+
+    /// <summary>Optional comma-separated SHA-1 thumbprints (hex): when set, a peer's certificate must also be one of these.</summary>
+    public string AllowedThumbprints { get; set; } = "";
 }
 
 /// <summary>Where job and gene checkpoints live (Akka.Persistence.Sql).</summary>

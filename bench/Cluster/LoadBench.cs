@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ExPecto.Coordinator;
+using ExPecto.Hosting;
+using ExPecto.Protocol.Jobs;
+using ExPecto.Protocol.Messages;
+using ExPecto.Protocol.Processing;
+using Microsoft.Data.Sqlite;
+
+namespace ExPecto.Bench.Cluster;
+
+/// <summary>
+/// The load benchmark: one job of many genes through the embedded cluster (coordinator and workers in this
+/// process, SQLite checkpoints) with the "fake" engine at zero delay, sampling at intervals the process's memory
+/// (VmRSS, peak VmHWM, managed heap), the checkpoint store's size (database + WAL files, rows per table) and the
+/// genes committed so far. Prints one table of samples and a summary.
+/// </summary>
+internal static class LoadBench
+{
+    private sealed record Sample(double Seconds, int Committed, long RssKb, long HwmKb, long ManagedBytes, long DbBytes, long WalBytes, IReadOnlyDictionary<string, long> Rows);
+
+    public static async Task<int> RunAsync(int genes, int devices, int slots, TimeSpan interval)
+    {
+        string root = Path.Combine(Path.GetTempPath(), "expecto-bench-load-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        try
+        {
+            foreach (string f in new[] { "genome.fa", "annotation.tsv", "beluga.pth", "models.txt" })
+                File.WriteAllText(Path.Combine(root, f), f);
+            var geneList = Enumerable.Range(0, genes).Select(i => new GeneRef($"G{i:D6}", $"chr{i % 22 + 1}")).ToList();
+            var spec = new JobSpec(Path.Combine(root, "genome.fa"), Path.Combine(root, "annotation.tsv"), Path.Combine(root, "beluga.pth"),
+                Path.Combine(root, "models.txt"), Path.Combine(root, "out"), 1000, 0.3, FakeGeneProcessor.EngineName, 64);
+            string db = Path.Combine(root, "state", "checkpoints.db");
+            var persistence = new PersistenceOptions { SqliteFile = db };
+
+            int committed = 0;
+            DateTime? submitted = null;
+            var samples = new List<Sample>();
+            var clock = Stopwatch.StartNew();
+            var runner = new EmbeddedRunner(new EngineCatalog(), new GenesTableFinalizer())
+            {
+                Persistence = persistence,
+                Worker = new WorkerOptions { Devices = string.Join(',', Enumerable.Range(0, devices).Select(d => $"cpu:{d}")), SlotsPerDevice = slots },
+                Progress = v =>
+                {
+                    submitted ??= DateTime.UtcNow;
+                    Volatile.Write(ref committed, v.Committed);
+                },
+            };
+            using var stop = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try { await Task.Delay(interval, stop.Token); }
+                    catch (OperationCanceledException) { break; }
+                    var s = Take(clock.Elapsed.TotalSeconds, Volatile.Read(ref committed), db);
+                    lock (samples) samples.Add(s);
+                    Console.Error.WriteLine($"  {s.Seconds,7:F0} s  {s.Committed,6} committed  RSS {s.RssKb / 1024.0,7:F1} MiB  store {(s.DbBytes + s.WalBytes) / 1048576.0,7:F1} MiB");
+                }
+            });
+            var result = await runner.RunAsync(spec, geneList, db, CancellationToken.None);
+            double finishedAt = clock.Elapsed.TotalSeconds;
+            double dispatchS = (DateTime.UtcNow - (submitted ?? DateTime.UtcNow)).TotalSeconds;
+            stop.Cancel();
+            await sampler;
+            // After shutdown: the store's final size (WAL checkpointed or not, as left on disk).
+            var last = Take(clock.Elapsed.TotalSeconds, result.Status?.Committed ?? committed, db);
+            samples.Add(last);
+            if (!result.Complete) throw new InvalidOperationException("load job did not complete");
+
+            Console.WriteLine(Report(genes, devices, slots, samples, dispatchS, finishedAt));
+            return 0;
+        }
+        finally
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static Sample Take(double seconds, int committed, string db)
+    {
+        var (rss, hwm) = ReadProcStatus();
+        var rows = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        if (File.Exists(db))
+        {
+            // A separate read-only connection: WAL mode lets it read while the journal writes.
+            try
+            {
+                using var conn = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadOnly }.ToString());
+                conn.Open();
+                var tables = new List<string>();
+                using (var cmd = conn.CreateCommand())
+                {
+                    cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+                    using var r = cmd.ExecuteReader();
+                    while (r.Read()) tables.Add(r.GetString(0));
+                }
+                foreach (string t in tables)
+                {
+                    using var cmd = conn.CreateCommand();
+                    cmd.CommandText = $"SELECT COUNT(*) FROM \"{t}\"";
+                    rows[t] = (long)cmd.ExecuteScalar()!;
+                }
+                // The job manager's state is one snapshot; its size is what recovery loads and the coordinator holds.
+                if (tables.Contains("snapshot"))
+                {
+                    using var cmd = conn.CreateCommand();
+                    cmd.CommandText = "SELECT COALESCE(MAX(LENGTH(snapshot)), 0) FROM snapshot";
+                    rows["largest snapshot bytes"] = (long)cmd.ExecuteScalar()!;
+                }
+            }
+            catch (SqliteException)
+            {
+                // Busy or not yet created: this sample has no row counts.
+            }
+        }
+        return new Sample(seconds, committed, rss, hwm, GC.GetTotalMemory(false), Size(db), Size(db + "-wal"), rows);
+    }
+
+    private static long Size(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    private static (long RssKb, long HwmKb) ReadProcStatus()
+    {
+        long rss = 0, hwm = 0;
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line);
+            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) hwm = Kb(line);
+        }
+        return (rss, hwm);
+        static long Kb(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
+    private static string Report(int genes, int devices, int slots, List<Sample> samples, double dispatchS, double totalS)
+    {
+        var tables = samples.SelectMany(s => s.Rows.Keys).Distinct().OrderBy(t => t, StringComparer.Ordinal).ToList();
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"load: genes={genes} engine=fake(0 ms) devices={devices} slots/device={slots} store=sqlite(WAL) cores={Environment.ProcessorCount} date={DateTime.UtcNow:yyyy-MM-dd HH:mm}Z");
+        sb.Append("| t s | committed | RSS MiB | peak RSS MiB | managed MiB | db MiB | wal MiB |");
+        foreach (string t in tables) sb.Append(' ').Append(t).Append(" rows |");
+        sb.AppendLine();
+        sb.Append("|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (string _ in tables) sb.Append("---:|");
+        sb.AppendLine();
+        foreach (var s in samples)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"| {s.Seconds:F0} | {s.Committed} | {s.RssKb / 1024.0:F1} | {s.HwmKb / 1024.0:F1} | {s.ManagedBytes / 1048576.0:F1} | {s.DbBytes / 1048576.0:F2} | {s.WalBytes / 1048576.0:F2} |");
+            foreach (string t in tables) sb.Append(' ').Append(s.Rows.TryGetValue(t, out long n) ? n.ToString(CultureInfo.InvariantCulture) : "–").Append(" |");
+            sb.AppendLine();
+        }
+        var end = samples[^1];
+        long peakHwm = samples.Max(s => s.HwmKb);
+        double storeMiB = (end.DbBytes + end.WalBytes) / 1048576.0;
+        sb.AppendLine(CultureInfo.InvariantCulture, $"throughput: {genes / dispatchS:F1} genes/s ({dispatchS:F1} s from submission to finish; {totalS:F1} s with start-up and shutdown)");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"peak RSS (VmHWM): {peakHwm / 1024.0:F1} MiB; store at the end: {storeMiB:F2} MiB ({storeMiB * 1024 / genes:F2} KiB/gene)");
+        foreach (string t in tables)
+            if (end.Rows.TryGetValue(t, out long n))
+                sb.AppendLine(CultureInfo.InvariantCulture, $"  {t}: {n} rows ({(double)n / genes:F2} per gene)");
+        return sb.ToString();
+    }
+}
