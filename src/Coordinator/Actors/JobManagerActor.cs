@@ -110,8 +110,17 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
             RevokeOrphans();
             TryDispatch();
         });
-        Command<SaveSnapshotSuccess>(_ => { });
+        // Each snapshot holds the whole book (≈ 360 bytes a gene): keep the newest and the one before it (a fallback),
+        // not every one ever taken, or the store grows with the square of a job's size.
+        Command<SaveSnapshotSuccess>(s =>
+        {
+            long previous = s.Metadata.SequenceNr - Math.Max(1, _persistence.SnapshotEvery);
+            if (previous > 0)
+                DeleteSnapshots(new SnapshotSelectionCriteria(previous - 1));
+        });
         Command<SaveSnapshotFailure>(f => _log.Warning("job manager snapshot failed: {0}", f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("job manager: deleting old snapshots failed: {0}", f.Cause.Message));
     }
 
     public static Props Props(IActorRef genes, CoordinatorOptions options, PersistenceOptions persistence, IJobFinalizer finalizer) =>
