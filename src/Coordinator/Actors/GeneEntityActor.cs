@@ -12,7 +12,9 @@ namespace ExPecto.Coordinator.Actors;
 /// <summary>
 /// The sharded, persistent entity of one (job, gene). Decides with <see cref="GeneState"/>, persists, replies,
 /// and keeps two timers: the lease deadline and, once settled, the re-announcement to the job manager until it
-/// records the settlement — then the entity passivates for good (leaving remember-entities).
+/// records the settlement — then the entity passivates for good. Entities are not remembered by sharding: one that
+/// stops (a journal write or recovery failed) comes back with its next message — the worker's renewal or resent
+/// completion, or the job manager's lease request or <see cref="WakeGene"/> — and its recovery re-arms the timers.
 /// </summary>
 public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
 {
@@ -31,6 +33,7 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
     private readonly CoordinatorOptions _options;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private GeneState _state;
+    private (int Attempt, int Round)? _readySent;
 
     public GeneEntityActor(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options)
     {
@@ -105,11 +108,24 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
                 // Back to pending for a retry round: the job manager leases it like any other pending gene.
                 Timers.Cancel(SettleTimer);
                 _log.Info("gene {0} of job {1}: reset for retry round {2}", _state.GeneId, _state.JobId, _state.Round);
-                _jobManager()?.Tell(new GeneReady(_state.JobId, _state.GeneId));
+                Ready();
+                return;
+            case WakeGene when _state.Phase == GenePhase.Pending:
+                // The job manager counts a lease that never got here (lost with an entity that failed to persist or
+                // recover). Once per pending spell: a second GeneReady could release the gene's next, real lease.
+                if (_readySent == (_state.Attempt, _state.Round)) return;
+                _log.Info("gene {0} of job {1}: woken while pending; its lease request was lost", _state.GeneId, _state.JobId);
+                Ready();
+                return;
+            case WakeGene when _state.Phase == GenePhase.Leased:
+                ArmLeaseTimer();
+                return;
+            case WakeGene:
+                Announce();
                 return;
             case SettlementRecorded when _state.SettlementAcknowledged:
                 Timers.Cancel(SettleTimer);
-                // Done for good: passivating removes the entity from the remembered set.
+                // Done for good: the job manager will not ask about it again.
                 Context.Parent.Tell(new Passivate(new StopEntity()));
                 return;
         }
@@ -123,7 +139,7 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
         {
             Timers.Cancel(LeaseTimer);
             _log.Info("gene {0} of job {1}: lease ended ({2}); pending again", _state.GeneId, _state.JobId, _state.LastError);
-            _jobManager()?.Tell(new GeneReady(_state.JobId, _state.GeneId));
+            Ready();
         }
     }
 
@@ -136,7 +152,14 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
         else if (_state.IsSettled)
             Context.Parent.Tell(new Passivate(new StopEntity()));
         else if (_state.Attempt > 0)
-            _jobManager()?.Tell(new GeneReady(_state.JobId, _state.GeneId));
+            Ready();
+    }
+
+    /// <summary>Tells the job manager the gene is pending and can be leased; remembers for which attempt and round.</summary>
+    private void Ready()
+    {
+        _readySent = (_state.Attempt, _state.Round);
+        _jobManager()?.Tell(new GeneReady(_state.JobId, _state.GeneId));
     }
 
     private void ArmLeaseTimer()

@@ -49,6 +49,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkerSlot> _workers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _owner = new(StringComparer.Ordinal); // gene key → worker id
+    private readonly Dictionary<string, DateTime> _quietSince = new(StringComparer.Ordinal); // gene key → last lease request or wake
     private readonly HashSet<string> _finalizing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _orphans = new(StringComparer.Ordinal); // gene key → holder not (yet) registered
     private readonly Dictionary<string, HashSet<string>> _parked = new(StringComparer.Ordinal); // paused job → its ready genes
@@ -108,6 +109,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
             // Credits must never leak: whatever settled is no longer outstanding anywhere.
             foreach (string key in _owner.Keys.Where(IsSettled).ToList()) Release(key);
             RevokeOrphans();
+            WakeQuietGenes();
             TryDispatch();
         });
         // Each snapshot holds the whole book (≈ 360 bytes a gene): keep the newest and the one before it (a fallback),
@@ -199,6 +201,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
             if (IsSettled(key) || (_owner.TryGetValue(key, out var owner) && owner != r.WorkerId)
                 || _book.Jobs[h.JobId].Cancelled) continue;
             _owner[key] = r.WorkerId;
+            _quietSince.TryAdd(key, DateTime.UtcNow);
             slot.Outstanding.Add(key);
             Dequeue(key);
         }
@@ -284,6 +287,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         foreach (string key in slot.Outstanding)
         {
             _owner.Remove(key);
+            _quietSince.Remove(key);
             int bar = key.IndexOf('|');
             _genes.Tell(new RevokeLease(key[..bar], key[(bar + 1)..], slot.Id, $"worker {slot.Id} left the cluster"));
         }
@@ -318,8 +322,27 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     private void Release(string key)
     {
+        _quietSince.Remove(key);
         if (_owner.Remove(key, out var workerId) && _workers.TryGetValue(workerId, out var slot))
             slot.Outstanding.Remove(key);
+    }
+
+    /// <summary>
+    /// Wakes the entity of each gene counted as outstanding, once every third of a lease. Normally a no-op;
+    /// after a journal outage it finds the lease requests lost with entities that could not persist or recover (the
+    /// credit would otherwise stay taken) and restarts entities whose lease timer went with them.
+    /// </summary>
+    private void WakeQuietGenes()
+    {
+        var now = DateTime.UtcNow;
+        var quiet = _options.LeaseDuration / 3;
+        foreach (var (key, since) in _quietSince.ToList())
+        {
+            if (now - since < quiet) continue;
+            _quietSince[key] = now;
+            int bar = key.IndexOf('|');
+            _genes.Tell(new WakeGene(key[..bar], key[(bar + 1)..]));
+        }
     }
 
     private void TryDispatch()
@@ -339,6 +362,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
                 continue;
             }
             _owner[key] = slot.Id;
+            _quietSince[key] = DateTime.UtcNow;
             slot.Outstanding.Add(key);
             // A retried job's genes failed in an earlier round: reset first (idempotent; sharding keeps the order).
             if (job.Round > 0)

@@ -109,8 +109,7 @@ public static class ExPectoHostingExtensions
 
     /// <summary>
     /// Akka.Persistence.Sql journal and snapshot store (tables created on first use): SQLite file by default,
-    /// PostgreSQL by connection string. Sharding's remember-entities and coordinator state use the same journal
-    /// (the event-sourced remember-entities store: durable distributed data is unusable here).
+    /// PostgreSQL by connection string. Sharding's coordinator state uses the same journal.
     /// </summary>
     public static AkkaConfigurationBuilder WithExPectoPersistence(this AkkaConfigurationBuilder builder, PersistenceOptions options)
     {
@@ -179,12 +178,17 @@ public static class ExPectoHostingExtensions
     public static AkkaConfigurationBuilder WithJobManagerProxy(this AkkaConfigurationBuilder builder) =>
         builder.WithSingletonProxy<JobManager>(JobManagerName, new ClusterSingletonOptions { Role = Roles.Coordinator });
 
-    /// <summary>Sharding settings of the gene entity type: remember-entities, event-sourced store, coordinator state in the journal.</summary>
+    /// <summary>
+    /// Sharding settings of the gene entity type: coordinator state in the journal; entities not remembered. The job
+    /// manager wakes every gene it still counts on (after its own recovery, and every third of a lease while a lease
+    /// is outstanding), so remembering buys nothing, and it cost a journal write per entity start and stop plus a
+    /// shard that could wedge when a remembered entity stopped on a journal failure (Akka.NET 1.5.73,
+    /// "RestartTerminatedEntity: [NoState]"; akka/akka-core#32749).
+    /// </summary>
     public static ShardOptions GeneShardOptions() => new()
     {
         Role = Roles.Coordinator,
-        RememberEntities = true,
-        RememberEntitiesStore = Akka.Cluster.Sharding.RememberEntitiesStore.Eventsourced,
+        RememberEntities = false,
         StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.Persistence,
         ShouldPassivateIdleEntities = false,
     };

@@ -53,6 +53,42 @@ public sealed class GeneEntityActorSpecs() : Akka.Hosting.TestKit.TestKit(nameof
     }
 
     [Fact]
+    public async Task A_wake_reports_a_pending_gene_once_rearms_a_lease_and_reannounces_a_settlement()
+    {
+        var worker = CreateTestProbe();
+        var jm = CreateTestProbe();
+        var item = Item with { GeneId = "G7" };
+
+        // A fresh entity: its lease request was lost (the job manager still counts the credit).
+        var entity = Entity("j1|G7", jm.Ref);
+        entity.Tell(new WakeGene("j1", "G7"));
+        Assert.Equal(new GeneReady("j1", "G7"), await jm.ExpectMsgAsync<GeneReady>());
+        entity.Tell(new WakeGene("j1", "G7"));
+        await jm.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300)); // once: a second GeneReady could release the next lease
+
+        // Leased, then the entity stops (as on a journal failure) and comes back through a wake: the recovered lease
+        // still expires, exactly once.
+        entity.Tell(new LeaseGene("j1", "G7", item, "w1", worker.Ref, TimeSpan.FromMilliseconds(800)));
+        await worker.ExpectMsgAsync<WorkGranted>();
+        await ExpectMsgAsync<LeaseAccepted>();
+        await WatchAsync(entity);
+        Sys.Stop(entity);
+        await ExpectTerminatedAsync(entity);
+        var back = Entity("j1|G7", jm.Ref);
+        back.Tell(new WakeGene("j1", "G7"));
+        await jm.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300)); // leased: nothing to report yet
+        Assert.Equal(new GeneReady("j1", "G7"), await jm.ExpectMsgAsync<GeneReady>(TimeSpan.FromSeconds(3)));
+        await jm.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+
+        // Settled but not yet recorded: a wake announces the settlement again.
+        back.Tell(new CompleteGene("j1", "G7", 1, "w1", Outcome));
+        await ExpectMsgAsync<CompletionAcked>();
+        await jm.ExpectMsgAsync<GeneSettled>();
+        back.Tell(new WakeGene("j1", "G7"));
+        Assert.Equal("G7", (await jm.ExpectMsgAsync<GeneSettled>()).Result.GeneId);
+    }
+
+    [Fact]
     public async Task An_unrenewed_lease_expires_and_the_gene_is_ready_again_then_fails_after_max_attempts()
     {
         var worker = CreateTestProbe();

@@ -84,6 +84,33 @@ public sealed class JobManagerAndWorkerSpecs() : Akka.Hosting.TestKit.TestKit(na
     }
 
     [Fact]
+    public async Task A_lease_request_lost_with_its_entity_is_found_by_a_wake_and_the_gene_is_leased_again()
+    {
+        // The gene entity stopped on a journal failure while handling the lease request: no accept, no decline, the
+        // worker's credit stays taken. A third of a lease later the job manager wakes the entity; the recovered
+        // entity says the gene is pending (GeneReady), and the gene is leased again.
+        var genes = CreateTestProbe();
+        var options = new CoordinatorOptions { LeaseDuration = TimeSpan.FromMilliseconds(1500), DispatchTick = TimeSpan.FromMilliseconds(100) };
+        var jm = Sys.ActorOf(JobManagerActor.Props(genes.Ref, options, new PersistenceOptions(), new NoOpJobFinalizer()));
+        jm.Tell(new SubmitJob("j4", Spec("/nonexistent-out"), Digests, [new GeneRef("G1", "chr1"), new GeneRef("G2", "chr1")]));
+        await ExpectMsgAsync<SubmitJobResponse>();
+        var worker = CreateTestProbe();
+        jm.Tell(new RegisterWorker("w1", worker.Ref, 1, []));
+        var lost = await genes.ExpectMsgAsync<LeaseGene>();
+        Assert.Equal("G1", lost.GeneId);
+
+        var started = DateTime.UtcNow;
+        var wake = await genes.ExpectMsgAsync<WakeGene>(TimeSpan.FromSeconds(3));
+        Assert.Equal(new WakeGene("j4", "G1"), wake);
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(400), "woke the gene before a third of a lease had passed");
+
+        jm.Tell(new GeneReady("j4", "G1"), genes.Ref);
+        var again = await genes.ExpectMsgAsync<LeaseGene>();
+        Assert.Equal("w1", again.WorkerId);
+        Assert.Equal("G2", again.GeneId); // the credit came back; G1 queues behind G2
+    }
+
+    [Fact]
     public async Task A_device_worker_registers_its_credit_processes_a_grant_and_resends_the_completion_until_acked()
     {
         var jm = CreateTestProbe();

@@ -31,6 +31,14 @@ public sealed record RevokeLease(string JobId, string GeneId, string WorkerId, s
 /// </summary>
 public sealed record ResetGene(string JobId, string GeneId, int Round) : IGeneMessage;
 
+/// <summary>
+/// Job manager → gene: a lease it counts as outstanding has been quiet for a while. Changes nothing; it makes sure the
+/// entity is running (gene entities are not remembered: one stopped by a journal failure comes back on its next
+/// message) and gets the job manager back in step: pending → <see cref="GeneReady"/> (the lease request was lost),
+/// leased → the lease timer is armed, settled → the settlement is announced again.
+/// </summary>
+public sealed record WakeGene(string JobId, string GeneId) : IGeneMessage;
+
 /// <summary>Job manager → gene: the gene's settlement is recorded in the job; the entity may stop for good.</summary>
 public sealed record SettlementRecorded(string JobId, string GeneId) : IGeneMessage;
 

@@ -35,6 +35,7 @@ public sealed class ExPectoSerializer : SerializerWithStringManifest
         [typeof(GeneReady)] = "GR",
         [typeof(GeneSettled)] = "GS",
         [typeof(ResetGene)] = "RG",
+        [typeof(WakeGene)] = "WK",
         // gene events
         [typeof(GeneLeased)] = "E-GL",
         [typeof(GeneLeaseRenewed)] = "E-GRN",
