@@ -54,7 +54,9 @@ internal static class ServeCommand
             using var app = builder.Build();
             Console.Error.WriteLine($"expecto serve: coordinator on {cluster.Hostname}:{cluster.Port}, state {(persistence.IsPostgres ? "postgresql" : persistence.SqliteFile)}");
             await app.RunAsync(ct);
-            return 0;
+            // -1 (255) when the cluster downed this node or it left (Akka.Hosting sets it), as expecto-seed and
+            // expecto-worker exit: a supervisor restarts it.
+            return Environment.ExitCode;
         });
         return command;
     }

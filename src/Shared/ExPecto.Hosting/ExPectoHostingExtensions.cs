@@ -59,7 +59,12 @@ public static class ExPectoHostingExtensions
         ["--admin"] = "Admin:Endpoint",
     };
 
-    /// <summary>Remoting on the configured interface and port (mutual TLS when Cluster:Tls:Enabled), cluster membership with the given roles, keep-majority downing.</summary>
+    /// <summary>
+    /// Remoting on the configured interface and port (mutual TLS when Cluster:Tls:Enabled), cluster membership with
+    /// the given roles, the split-brain resolver of <see cref="ClusterNodeOptions.Downing"/>. A node the cluster downs
+    /// runs coordinated shutdown and terminates its actor system; Akka.Hosting then sets the exit code to -1 (255)
+    /// and stops the host, so the process ends and its supervisor restarts it.
+    /// </summary>
     public static AkkaConfigurationBuilder WithExPectoCluster(this AkkaConfigurationBuilder builder, ClusterNodeOptions options, params string[] roles)
     {
         var remote = new RemoteOptions
@@ -80,7 +85,7 @@ public static class ExPectoHostingExtensions
         {
             Roles = roles,
             SeedNodes = seeds,
-            SplitBrainResolver = new KeepMajorityOption(),
+            SplitBrainResolver = SplitBrainResolverFor(options),
         });
         if (seeds.Length == 0)
         {
@@ -102,6 +107,20 @@ public static class ExPectoHostingExtensions
             """, HoconAddMode.Prepend);
         return builder.WithExPectoSerialization();
     }
+
+    /// <summary>
+    /// The split-brain resolver named by <see cref="ClusterNodeOptions.Downing"/>, over all members (no role: a
+    /// role narrows the count to one or two nodes, and losing those would down everyone). Keep-oldest with
+    /// down-if-alone: a crashed oldest member is downed by the others instead of taking them down with it.
+    /// </summary>
+    public static SplitBrainResolverOption SplitBrainResolverFor(ClusterNodeOptions options) =>
+        options.Downing.Trim().ToLowerInvariant() switch
+        {
+            DowningStrategies.KeepOldest => new KeepOldestOption { DownIfAlone = true },
+            DowningStrategies.KeepMajority => new KeepMajorityOption(),
+            _ => throw new ExPecto.Core.InputException(
+                $"Cluster:Downing (EXPECTO_CLUSTER__DOWNING) must be {DowningStrategies.KeepOldest} or {DowningStrategies.KeepMajority}, found '{options.Downing}'"),
+        };
 
     /// <summary>Binds every protocol message, event and snapshot to <see cref="ExPectoSerializer"/>.</summary>
     public static AkkaConfigurationBuilder WithExPectoSerialization(this AkkaConfigurationBuilder builder) =>

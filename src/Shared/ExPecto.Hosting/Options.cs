@@ -29,7 +29,15 @@ public sealed class ClusterNodeOptions
     /// <summary>When set, every log event also goes to this file (one line each) and the console shows WARNING and up.</summary>
     public string? LogFile { get; set; }
 
-    /// <summary>Split-brain resolver (keep-majority) waits this long for a stable membership before downing unreachable nodes.</summary>
+    /// <summary>
+    /// Split-brain resolver strategy, <see cref="DowningStrategies.KeepOldest"/> (default) or
+    /// <see cref="DowningStrategies.KeepMajority"/>; every node of a cluster must agree. Keep-oldest keeps the side
+    /// holding the oldest member (normally the first seed), so any number of workers may crash at once without the
+    /// seed and coordinator downing themselves (docs/cluster.md, Failure handling, "Downing").
+    /// </summary>
+    public string Downing { get; set; } = DowningStrategies.KeepOldest;
+
+    /// <summary>The split-brain resolver waits this long for a stable membership before downing unreachable nodes.</summary>
     public TimeSpan DowningStableAfter { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Heartbeat silence tolerated before a node is marked unreachable.</summary>
@@ -46,6 +54,16 @@ public sealed class ClusterNodeOptions
         .Where(s => !string.IsNullOrWhiteSpace(s))
         .Select(s => s.Contains("://", StringComparison.Ordinal) ? s.Trim() : $"{Protocol}://{SystemName}@{s.Trim()}")
         .ToArray();
+}
+
+/// <summary>The values of <see cref="ClusterNodeOptions.Downing"/>: Akka's split-brain resolver strategy names.</summary>
+public static class DowningStrategies
+{
+    /// <summary>The side holding the oldest member survives; the oldest alone, cut off from two or more others, downs itself.</summary>
+    public const string KeepOldest = "keep-oldest";
+
+    /// <summary>The side with more Up members survives; on a tie, the side holding the lowest address.</summary>
+    public const string KeepMajority = "keep-majority";
 }
 
 /// <summary>

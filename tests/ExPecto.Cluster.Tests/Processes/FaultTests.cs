@@ -44,8 +44,8 @@ public sealed class FaultTests(FaultFixture fixture) : IClassFixture<FaultFixtur
         int revoked = 0;
         for (int k = 1; k <= kills; k++)
         {
-            // Only a worker the job manager knows (it holds genes); one victim at a time: with two workers
-            // unreachable at once, keep-majority could see a tie (see docs/cluster.md, Failure handling).
+            // Only a worker the job manager knows (it holds genes); one victim at a time, each downed before the
+            // next kill (kills that overlap belong to the test above; see docs/cluster.md, "Downing").
             await _cluster.WaitForAsync(() => live.Any(w => JoinedPort(w) is not null), JobTimeout, $"a registered worker to kill ({k})");
             var eligible = Enumerable.Range(0, live.Count).Where(j => JoinedPort(live[j]) is not null).ToList();
             int i = eligible[random.Next(eligible.Count)];
@@ -74,6 +74,56 @@ public sealed class FaultTests(FaultFixture fixture) : IClassFixture<FaultFixtur
         if (!m.Success) return null;
         int port = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         return _cluster.CoordinatorLines($@"worker 127\.0\.0\.1:{port}#\d+/cpu joined").Count > 0 ? port : null;
+    }
+
+    [Fact]
+    public async Task Seed_and_coordinator_stay_up_when_both_workers_are_SIGKILLed_at_once_and_new_workers_finish_the_job()
+    {
+        var env = ClusterFixture.FastEnv(null, delayMs: 1000);
+        string outDir = _cluster.Sub("out");
+        // Two against two, and the workers hold the lowest addresses (ports below the seed's and the coordinator's):
+        // keep-majority breaks the tie for the dead side and the seed and coordinator down themselves. Keep-oldest
+        // (the default, docs/cluster.md, "Downing") keeps the side of the oldest member, the seed, whatever the addresses.
+        int below = Math.Min(_cluster.SeedPort, _cluster.CoordinatorPort);
+        _cluster.StartAll(env, workers: 2, workerEnv: _ => new Dictionary<string, string>
+        {
+            ["EXPECTO_CLUSTER__PORT"] = NodeProcess.FreePort(10000, below).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await _cluster.SubmitAsync(outDir, env);
+        var victims = _cluster.Workers.ToList();
+        await _cluster.WaitForAsync(() => victims.All(w => JoinedPort(w) is not null) && LoopbackCluster.GeneFiles(outDir) >= 3,
+            JobTimeout, "both workers registered and the first genes");
+        var ports = victims.Select(w => JoinedPort(w)!.Value).ToList();
+        Assert.All(ports, p => Assert.True(p < below, $"worker port {p} is not below the seed's and coordinator's ({below})"));
+        Assert.False(LoopbackCluster.Succeeded(outDir), "the job finished before the workers were killed");
+
+        // The same moment: both SIGKILLs are sent before either exit is waited for.
+        Parallel.ForEach(victims, v => v.KillHard());
+        Assert.All(victims, v => Assert.True(v.Gone, $"{v.Name} (pid {v.Pid}) is still there after SIGKILL"));
+        _cluster.Note($"killed both workers (ports {string.Join(", ", ports)}) at {LoopbackCluster.GeneFiles(outDir)} gene file(s)");
+        // Replacements at once, as a supervisor would start them.
+        _cluster.StartWorker("worker3", env);
+        _cluster.StartWorker("worker4", env);
+
+        var seed = _cluster.Seed;
+        var coordinator = _cluster.Coordinator;
+        string Left(int port) => $@"worker 127\.0\.0\.1:{port}#\d+/cpu left; revoking";
+        await _cluster.WaitForAsync(() => ports.All(p => _cluster.CoordinatorLines(Left(p)).Count > 0) || seed.HasExited || coordinator.HasExited,
+            JobTimeout, "the coordinator to see both workers leave (or an anchor to go down)");
+        Assert.False(seed.HasExited, $"the seed went down after the workers were killed (exit {(seed.HasExited ? seed.ExitCode : 0)}):\n{seed.Tail()}");
+        Assert.False(coordinator.HasExited, $"the coordinator went down after the workers were killed:\n{coordinator.Tail()}");
+        // The split-brain resolver downed the two workers and only them: none of its decisions downed its own side.
+        string anchors = seed.Log + coordinator.Log;
+        foreach (int port in ports)
+            Assert.Matches($@"SBR took decision \S*DownUnreachable and is downing \[[^\n]*:{port}\b", anchors);
+        Assert.DoesNotMatch(@"SBR took decision \S*(DownReachable|DownAll)|including myself|SBR detected instability", anchors);
+
+        await _cluster.WaitForAsync(() => LoopbackCluster.Succeeded(outDir), JobTimeout, "_SUCCESS on the new workers");
+        _cluster.AssertEqualsReference(outDir);
+        // Still the first seed and coordinator processes: neither was downed and restarted.
+        Assert.False(seed.HasExited, $"the seed exited:\n{seed.Tail()}");
+        Assert.False(coordinator.HasExited, $"the coordinator exited:\n{coordinator.Tail()}");
+        Assert.Same(coordinator, _cluster.Coordinator);
     }
 
     [Fact]

@@ -19,6 +19,7 @@ internal sealed class LoopbackCluster(ReferenceRunFixture fixture) : IDisposable
     public int CoordinatorPort { get; } = NodeProcess.FreePort();
     public string Contacts => $"127.0.0.1:{SeedPort},127.0.0.1:{CoordinatorPort}";
     public string State => _tmp.Sub("state/checkpoints.db");
+    public NodeProcess Seed { get; private set; } = null!;
     public NodeProcess Coordinator { get; private set; } = null!;
     public List<NodeProcess> Workers { get; } = [];
 
@@ -56,7 +57,7 @@ internal sealed class LoopbackCluster(ReferenceRunFixture fixture) : IDisposable
     public void StartAll(IReadOnlyDictionary<string, string> env, int workers = 2,
         IReadOnlyDictionary<string, string>? coordinatorEnv = null, Func<int, IReadOnlyDictionary<string, string>>? workerEnv = null)
     {
-        Start("seed", NodeProcess.Seed, ["--port", SeedPort.ToString()], env);
+        Seed = Start("seed", NodeProcess.Seed, ["--port", SeedPort.ToString()], env);
         StartCoordinator(coordinatorEnv is null ? env : Merge(env, coordinatorEnv));
         for (int i = 0; i < workers; i++)
             StartWorker($"worker{i + 1}", workerEnv is null ? env : Merge(env, workerEnv(i)));

@@ -38,15 +38,16 @@ internal sealed class NodeProcess : IDisposable
     /// <summary>
     /// A free port below Linux's ephemeral range (32768–60999): processes binding port 0 (workers, clients) get
     /// ephemeral ports, so they can never be handed the port picked here for a seed or coordinator that has not
-    /// bound it yet. Ports handed out by this process are not repeated.
+    /// bound it yet. Ports handed out by this process are not repeated. <paramref name="min"/> and
+    /// <paramref name="max"/> (exclusive) narrow the range, e.g. to order nodes' addresses.
     /// </summary>
-    public static int FreePort()
+    public static int FreePort(int min = 20000, int max = 32000)
     {
         lock (s_picked)
         {
             for (int tries = 0; tries < 1000; tries++)
             {
-                int port = Random.Shared.Next(20000, 32000);
+                int port = Random.Shared.Next(min, max);
                 if (!s_picked.Add(port)) continue;
                 try
                 {
@@ -60,7 +61,7 @@ internal sealed class NodeProcess : IDisposable
                 }
             }
         }
-        throw new InvalidOperationException("no free port in 20000-32000");
+        throw new InvalidOperationException($"no free port in {min}-{max}");
     }
 
     private static readonly HashSet<int> s_picked = [];
