@@ -1,3 +1,4 @@
+using ExPecto.Core.Output;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -402,7 +403,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         var finalizer = _finalizer;
         Task.Run(async () =>
         {
-            AtomicFile.RemoveStaleTemps(finished.Spec.OutputDir);
+            AtomicFile.DeleteStaleTempFiles(finished.Spec.OutputDir, DateTime.MaxValue);
             var extra = await finalizer.FinalizeAsync(finished, CancellationToken.None);
             JobManifest.Write(finished, extra);
             return new Finalized(jobId, finished.IsComplete, extra);

@@ -1,3 +1,4 @@
+using ExPecto.Core.Output;
 using System.Text.Json;
 using ExPecto.Coordinator;
 using ExPecto.Hosting;

@@ -42,11 +42,14 @@ public static class AtomicFile
     }
 
     /// <summary>Writes bytes atomically.</summary>
+    /// <exception cref="IOException">The file could not be written (folder blocked, disk full, no permission); the
+    /// message names the path and the reason on one line, and no temp file is left behind.</exception>
     public static void WriteAllBytes(string finalPath, ReadOnlySpan<byte> content)
     {
-        string temp = TempPathFor(finalPath);
+        string? temp = null;
         try
         {
+            temp = TempPathFor(finalPath);
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
             {
                 fs.Write(content);
@@ -54,11 +57,23 @@ public static class AtomicFile
             }
             Commit(temp, finalPath);
         }
-        catch
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temp);
-            throw;
+            if (temp is not null) TryDelete(temp);
+            throw new IOException($"cannot write {finalPath}: {e.Message.ReplaceLineEndings(" ")}", e);
         }
+    }
+
+    /// <summary>Writes UTF-8 text (no BOM) atomically.</summary>
+    public static void WriteAllText(string finalPath, string text) => WriteAllBytes(finalPath, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Writes only when the content differs, so a re-run over a finished folder changes no file.</summary>
+    public static bool WriteIfChanged(string finalPath, ReadOnlySpan<byte> content)
+    {
+        if (File.Exists(finalPath) && File.ReadAllBytes(finalPath).AsSpan().SequenceEqual(content))
+            return false;
+        WriteAllBytes(finalPath, content);
+        return true;
     }
 
     /// <summary>SHA-256 of a file's bytes, lower-case hex.</summary>

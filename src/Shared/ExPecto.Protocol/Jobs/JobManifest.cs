@@ -1,3 +1,4 @@
+using ExPecto.Core.Output;
 using ExPecto.Protocol.Messages;
 using System.Globalization;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using ExPecto.Core.Output;
 using System.Security.Cryptography;
 using System.Text;
 

@@ -1,3 +1,4 @@
+using ExPecto.Core.Output;
 using System.Text;
 using ExPecto.Protocol.Processing;
 
