@@ -37,31 +37,40 @@ public static class JobSpecFile
         }
         catch (JsonException e)
         {
-            throw new InputException(fileName, (e.LineNumber ?? 0) + 1, $"expected a JSON object: {e.Message.Split(" Path:")[0]}");
+            // The message repeats the position the InputException already gives; keep only the what.
+            string what = text.Trim().Length == 0 ? "the file is empty" : e.Message.Split(" LineNumber:")[0].Split(" Path:")[0];
+            throw new InputException(fileName, (e.LineNumber ?? 0) + 1, $"expected a JSON object, column {(e.BytePositionInLine ?? 0) + 1}: {what}");
         }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InputException(fileName, 1, $"expected a JSON object, found {doc.RootElement.ValueKind}");
+            // JsonDocument keeps no positions and lets a repeated key win silently; one pass of the reader gives both.
+            var lines = KeyLines(text);
+            foreach (var group in lines.GroupBy(k => k.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+                throw new InputException(fileName, group.ElementAt(1).Line, $"key '{group.Key}' appears more than once (first on line {group.First().Line})");
             var request = new JobRequest();
+            int index = 0;
             foreach (var p in doc.RootElement.EnumerateObject())
             {
+                int? line = index < lines.Count ? lines[index].Line : null;
+                index++;
                 if (!Keys.Contains(p.Name, StringComparer.Ordinal))
-                    throw new InputException(fileName, null, $"unknown key '{p.Name}' (expected one of {string.Join(", ", Keys)})");
+                    throw new InputException(fileName, line, $"unknown key '{p.Name}' (expected one of {string.Join(", ", Keys)})");
                 request = p.Name switch
                 {
-                    "genome" => request with { Genome = Str(fileName, p) },
-                    "annotation" => request with { Annotation = Str(fileName, p) },
-                    "beluga" or "weights" => request with { Beluga = Str(fileName, p) },
-                    "models" => request with { Models = Str(fileName, p) },
-                    "resources" => request with { Resources = Str(fileName, p) },
-                    "genes" => request with { Genes = Str(fileName, p) },
-                    "out" => request with { Out = Str(fileName, p) },
-                    "radius" => request with { Radius = Int(fileName, p) },
-                    "threshold" => request with { Threshold = Num(fileName, p) },
-                    "engine" => request with { Engine = Str(fileName, p) },
-                    "batchSize" => request with { BatchSize = Int(fileName, p) },
-                    "params" => request with { Parameters = Params(fileName, p) },
+                    "genome" => request with { Genome = Str(fileName, line, p) },
+                    "annotation" => request with { Annotation = Str(fileName, line, p) },
+                    "beluga" or "weights" => request with { Beluga = Str(fileName, line, p) },
+                    "models" => request with { Models = Str(fileName, line, p) },
+                    "resources" => request with { Resources = Str(fileName, line, p) },
+                    "genes" => request with { Genes = Str(fileName, line, p) },
+                    "out" => request with { Out = Str(fileName, line, p) },
+                    "radius" => request with { Radius = Int(fileName, line, p) },
+                    "threshold" => request with { Threshold = Num(fileName, line, p) },
+                    "engine" => request with { Engine = Str(fileName, line, p) },
+                    "batchSize" => request with { BatchSize = Int(fileName, line, p) },
+                    "params" => request with { Parameters = Params(fileName, line, p) },
                     _ => request,
                 };
             }
@@ -81,22 +90,40 @@ public static class JobSpecFile
         return JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true });
     }
 
-    private static string Str(string file, JsonProperty p) => p.Value.ValueKind == JsonValueKind.String
+    /// <summary>The top-level keys in order, each with its 1-based line (the text already parsed as JSON).</summary>
+    private static List<(string Name, int Line)> KeyLines(string text)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var keys = new List<(string, int)>();
+        int line = 1;
+        long counted = 0;
+        while (reader.Read())
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+            for (; counted < reader.TokenStartIndex; counted++)
+                if (bytes[counted] == (byte)'\n') line++;
+            keys.Add((reader.GetString()!, line));
+        }
+        return keys;
+    }
+
+    private static string Str(string file, int? line, JsonProperty p) => p.Value.ValueKind == JsonValueKind.String
         ? p.Value.GetString()!
-        : throw new InputException(file, null, $"'{p.Name}' must be a string, found {p.Value.ValueKind}");
+        : throw new InputException(file, line, $"'{p.Name}' must be a string, found {p.Value.ValueKind}");
 
-    private static int Int(string file, JsonProperty p) => p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt32(out int v)
+    private static int Int(string file, int? line, JsonProperty p) => p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt32(out int v)
         ? v
-        : throw new InputException(file, null, $"'{p.Name}' must be an integer, found {p.Value.GetRawText()}");
+        : throw new InputException(file, line, $"'{p.Name}' must be an integer, found {p.Value.GetRawText()}");
 
-    private static double Num(string file, JsonProperty p) => p.Value.ValueKind == JsonValueKind.Number
+    private static double Num(string file, int? line, JsonProperty p) => p.Value.ValueKind == JsonValueKind.Number
         ? p.Value.GetDouble()
-        : throw new InputException(file, null, $"'{p.Name}' must be a number, found {p.Value.GetRawText()}");
+        : throw new InputException(file, line, $"'{p.Name}' must be a number, found {p.Value.GetRawText()}");
 
-    private static IReadOnlyDictionary<string, string> Params(string file, JsonProperty p)
+    private static IReadOnlyDictionary<string, string> Params(string file, int? line, JsonProperty p)
     {
         if (p.Value.ValueKind != JsonValueKind.Object)
-            throw new InputException(file, null, $"'params' must be an object of strings, found {p.Value.ValueKind}");
+            throw new InputException(file, line, $"'params' must be an object of strings, found {p.Value.ValueKind}");
         var d = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var kv in p.Value.EnumerateObject())
             d[kv.Name] = kv.Value.ValueKind switch
@@ -104,7 +131,7 @@ public static class JobSpecFile
                 JsonValueKind.String => kv.Value.GetString()!,
                 JsonValueKind.Number => kv.Value.GetRawText(),
                 JsonValueKind.True or JsonValueKind.False => kv.Value.GetRawText(),
-                _ => throw new InputException(file, null, $"params.{kv.Name} must be a string or number, found {kv.Value.ValueKind}"),
+                _ => throw new InputException(file, line, $"params.{kv.Name} must be a string or number, found {kv.Value.ValueKind}"),
             };
         return d;
     }
