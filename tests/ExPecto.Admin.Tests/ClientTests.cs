@@ -65,6 +65,23 @@ public sealed class ClientTests
     }
 
     [Theory]
+    [InlineData("localhost:notaport")]
+    [InlineData("localhost:70000")]
+    [InlineData("::::")]
+    public async Task A_malformed_endpoint_is_one_usage_line_naming_it(string endpoint)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await AdminCli.RunAsync([endpoint, "cluster", "show"], TextReader.Null, stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(AdminCli.ExitUsage, code);
+        string line = Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("expecto admin: expected an admin endpoint like 127.0.0.1:9110", line);
+        Assert.Contains($"'{endpoint}'", line);
+    }
+
+    [Theory]
     [InlineData("127.0.0.1:9110", "127.0.0.1", 9110)]
     [InlineData("0.0.0.0:0", "0.0.0.0", 0)]
     [InlineData("*:9110", "0.0.0.0", 9110)]
