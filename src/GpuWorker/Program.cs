@@ -8,14 +8,20 @@ using Microsoft.Extensions.Hosting;
 
 // `expecto-worker --coordinator host:port[,host:port] --device cpu|cuda:0,cuda:1 [--port 0] [--slots 1] [--admin 127.0.0.1:9110]`
 // Joins the cluster through the given contact points (seed or coordinator nodes) and pulls genes.
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwitches());
-var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
-var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(builder.Configuration, WorkerOptions.Section);
-// Engines this worker build offers; the real chromatin engines are registered here.
-var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(worker.FakeDelay, worker.FakeHangGenes));
-builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
-    .WithExPectoCluster(cluster, Roles.Worker)
-    .WithExPectoWorker(worker, engines));
-builder.Services.AddExPectoAdmin(builder.Configuration);
-await builder.Build().RunAsync();
+return await NodeMain.RunAsync("expecto-worker", async () =>
+{
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwitches());
+    NodeMain.CheckCommon(builder.Configuration);
+    var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
+    var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(builder.Configuration, WorkerOptions.Section);
+    // Engines this worker build offers; the real chromatin engines are registered here.
+    var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(worker.FakeDelay, worker.FakeHangGenes));
+    builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
+        .WithExPectoCluster(cluster, Roles.Worker)
+        .WithExPectoWorker(worker, engines));
+    builder.Services.AddExPectoAdmin(builder.Configuration);
+    await builder.Build().RunAsync();
+    // -1 (255) when the cluster downed this node (Akka.Hosting sets it): its supervisor restarts it.
+    return Environment.ExitCode;
+});

@@ -6,10 +6,16 @@ using Microsoft.Extensions.Hosting;
 
 // `expecto-seed [--host 127.0.0.1] [--port 4053] [--seed other:4053,...] [--admin 127.0.0.1:9110]`: anchors cluster
 // membership, hosts no work; serves the admin console (cluster, cluster-sharding palettes).
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Cluster:Port"] = "4053" });
-builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwitches());
-var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
-builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka.WithExPectoCluster(cluster, Roles.Seed));
-builder.Services.AddExPectoAdmin(builder.Configuration);
-await builder.Build().RunAsync();
+return await NodeMain.RunAsync("expecto-seed", async () =>
+{
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Cluster:Port"] = "4053" });
+    builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwitches());
+    NodeMain.CheckCommon(builder.Configuration);
+    var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
+    builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka.WithExPectoCluster(cluster, Roles.Seed));
+    builder.Services.AddExPectoAdmin(builder.Configuration);
+    await builder.Build().RunAsync();
+    // -1 (255) when the cluster downed this node (Akka.Hosting sets it): its supervisor restarts it.
+    return Environment.ExitCode;
+});

@@ -23,21 +23,35 @@ public sealed class DefaultBindingTests
     [Fact]
     public void Tls_options_bind_from_the_environment_and_switch_the_seed_protocol()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        // The files must exist: binding checks them (a missing certificate is one start-up error line).
+        string dir = Directory.CreateTempSubdirectory("expecto-tls-").FullName;
+        try
         {
-            ["Cluster:Tls:Enabled"] = "true",
-            ["Cluster:Tls:CertificatePath"] = "/tls/node.pfx",
-            ["Cluster:Tls:CertificatePasswordFile"] = "/tls/password",
-            ["Cluster:Tls:CaCertificatePath"] = "/tls/ca.crt",
-            ["Cluster:Seeds"] = "seed-0:4053",
-        }).Build();
-        var options = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(configuration, ClusterNodeOptions.Section);
+            foreach (string f in new[] { "node.pfx", "password", "ca.crt" }) File.WriteAllText(Path.Combine(dir, f), "x");
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Cluster:Tls:Enabled"] = "true",
+                ["Cluster:Tls:CertificatePath"] = Path.Combine(dir, "node.pfx"),
+                ["Cluster:Tls:CertificatePasswordFile"] = Path.Combine(dir, "password"),
+                ["Cluster:Tls:CaCertificatePath"] = Path.Combine(dir, "ca.crt"),
+                ["Cluster:Seeds"] = "seed-0:4053",
+            }).Build();
+            var options = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(configuration, ClusterNodeOptions.Section);
 
-        Assert.True(options.Tls.Enabled);
-        Assert.Equal("/tls/node.pfx", options.Tls.CertificatePath);
-        Assert.Equal("/tls/password", options.Tls.CertificatePasswordFile);
-        Assert.Equal("/tls/ca.crt", options.Tls.CaCertificatePath);
-        Assert.Equal(["akka.ssl.tcp://expecto@seed-0:4053"], options.SeedAddresses());
+            Assert.True(options.Tls.Enabled);
+            Assert.Equal(Path.Combine(dir, "node.pfx"), options.Tls.CertificatePath);
+            Assert.Equal(Path.Combine(dir, "password"), options.Tls.CertificatePasswordFile);
+            Assert.Equal(Path.Combine(dir, "ca.crt"), options.Tls.CaCertificatePath);
+            Assert.Equal(["akka.ssl.tcp://expecto@seed-0:4053"], options.SeedAddresses());
+
+            File.Delete(Path.Combine(dir, "ca.crt"));
+            var e = Assert.Throws<ExPecto.Core.InputException>(() => ExPectoHostingExtensions.Bind<ClusterNodeOptions>(configuration, ClusterNodeOptions.Section));
+            Assert.StartsWith("configuration Cluster:Tls:CaCertificatePath (EXPECTO_CLUSTER__TLS__CACERTIFICATEPATH): expected the cluster CA certificate file that exists", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -33,8 +33,12 @@ public sealed class DowningTests
     [Fact]
     public void An_unknown_strategy_is_refused_naming_the_option_and_the_value()
     {
-        var options = Bind(new() { ["Cluster:Downing"] = "keep-referee" });
-        var e = Assert.Throws<InputException>(() => ExPectoHostingExtensions.SplitBrainResolverFor(options));
+        // At start-up, when the section binds …
+        var bound = Assert.Throws<InputException>(() => Bind(new() { ["Cluster:Downing"] = "keep-referee" }));
+        Assert.Contains("EXPECTO_CLUSTER__DOWNING", bound.Message);
+        Assert.Contains("'keep-referee'", bound.Message);
+        // … and for options built in code.
+        var e = Assert.Throws<InputException>(() => ExPectoHostingExtensions.SplitBrainResolverFor(new ClusterNodeOptions { Downing = "keep-referee" }));
         Assert.Contains("EXPECTO_CLUSTER__DOWNING", e.Message);
         Assert.Contains("'keep-referee'", e.Message);
     }

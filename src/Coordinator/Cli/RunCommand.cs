@@ -63,6 +63,7 @@ internal static class RunCommand
     {
         var options = ExPectoHostingExtensions.Bind<ExPecto.Admin.AdminOptions>(config, ExPecto.Admin.AdminOptions.Section);
         if (endpoint is not null) options.Endpoint = endpoint;
+        NodeMain.CheckAdminEndpoint(options.Endpoint);
         options.FailIfUnavailable = false;
         return options;
     }

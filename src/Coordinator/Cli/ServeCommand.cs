@@ -41,6 +41,7 @@ internal static class ServeCommand
                 cli["Persistence:ConnectionString"] = cs;
             }
             builder.Configuration.AddInMemoryCollectionCompat(cli);
+            NodeMain.CheckCommon(builder.Configuration);
             var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
             var persistence = ExPectoHostingExtensions.Bind<PersistenceOptions>(builder.Configuration, PersistenceOptions.Section);
             var coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(builder.Configuration, CoordinatorOptions.Section);

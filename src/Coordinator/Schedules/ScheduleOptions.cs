@@ -1,7 +1,7 @@
 namespace ExPecto.Coordinator.Schedules;
 
 /// <summary>Scheduled recomputation (configuration section "Schedules"; EXPECTO_SCHEDULES__TICK, …).</summary>
-public sealed class ScheduleOptions
+public sealed class ScheduleOptions : ExPecto.Hosting.IValidatedOptions
 {
     public const string Section = "Schedules";
 
@@ -10,6 +10,8 @@ public sealed class ScheduleOptions
 
     /// <summary>Folder that relative paths of schedule spec files resolve against (default: the coordinator's working directory).</summary>
     public string? BaseDirectory { get; set; }
+
+    public void Validate(string section) => ExPecto.Hosting.OptionsValidation.Positive(section + ":Tick", Tick);
 }
 
 /// <summary>ActorRegistry key of the schedule manager singleton (proxy).</summary>

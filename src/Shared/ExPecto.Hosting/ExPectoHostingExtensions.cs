@@ -26,12 +26,9 @@ public static class ExPectoHostingExtensions
         return services;
     }
 
-    public static T Bind<T>(IConfiguration configuration, string section) where T : new()
-    {
-        var options = new T();
-        configuration.GetSection(section).Bind(options);
-        return options;
-    }
+    /// <summary>Binds and checks an options section; bad values are one <see cref="ExPecto.Core.InputException"/> line.</summary>
+    public static T Bind<T>(IConfiguration configuration, string section) where T : new() =>
+        OptionsValidation.BindChecked<T>(configuration, section);
 
     /// <summary>The configuration every role reads: optional appsettings.json, then EXPECTO_* environment variables.</summary>
     public static IConfigurationBuilder AddExPectoSources(this IConfigurationBuilder builder, string[]? args = null, IDictionary<string, string>? switches = null)

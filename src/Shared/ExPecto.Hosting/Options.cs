@@ -4,7 +4,7 @@ namespace ExPecto.Hosting;
 // variables EXPECTO_<SECTION>__<NAME> (e.g. EXPECTO_CLUSTER__PORT=4053, EXPECTO_PERSISTENCE__PROVIDER=postgresql).
 
 /// <summary>Remoting and membership of one node.</summary>
-public sealed class ClusterNodeOptions
+public sealed class ClusterNodeOptions : IValidatedOptions
 {
     public const string Section = "Cluster";
 
@@ -54,6 +54,18 @@ public sealed class ClusterNodeOptions
         .Where(s => !string.IsNullOrWhiteSpace(s))
         .Select(s => s.Contains("://", StringComparison.Ordinal) ? s.Trim() : $"{Protocol}://{SystemName}@{s.Trim()}")
         .ToArray();
+
+    public void Validate(string section)
+    {
+        if (string.IsNullOrWhiteSpace(Hostname)) throw OptionsValidation.Bad(section + ":Hostname", "a host name or IP address", Hostname);
+        OptionsValidation.Port(section + ":Port", Port, zeroAllowed: true);
+        OptionsValidation.HostPortList(section + ":Seeds", Seeds);
+        OptionsValidation.OneOf(section + ":Downing", Downing, DowningStrategies.KeepOldest, DowningStrategies.KeepMajority);
+        OptionsValidation.Positive(section + ":DowningStableAfter", DowningStableAfter);
+        OptionsValidation.Positive(section + ":FailureDetectorPause", FailureDetectorPause);
+        OptionsValidation.OneOf(section + ":LogLevel", LogLevel, "DEBUG", "INFO", "WARNING", "ERROR", "OFF");
+        Tls.Validate(section + ":Tls");
+    }
 }
 
 /// <summary>The values of <see cref="ClusterNodeOptions.Downing"/>: Akka's split-brain resolver strategy names.</summary>
@@ -71,7 +83,7 @@ public static class DowningStrategies
 /// its own certificate and accepts a peer only when the peer's certificate chains to <see cref="CaCertificatePath"/>
 /// (and, when given, has one of <see cref="AllowedThumbprints"/>): a node without such a certificate cannot join.
 /// </summary>
-public sealed class ClusterTlsOptions
+public sealed class ClusterTlsOptions : IValidatedOptions
 {
     /// <summary>Turns TLS on; every node of a cluster must agree (the protocol becomes akka.ssl.tcp).</summary>
     public bool Enabled { get; set; }
@@ -90,10 +102,19 @@ public sealed class ClusterTlsOptions
 
     /// <summary>Optional comma-separated SHA-1 thumbprints (hex): when set, a peer's certificate must also be one of these.</summary>
     public string AllowedThumbprints { get; set; } = "";
+
+    public void Validate(string section)
+    {
+        if (!Enabled) return;
+        OptionsValidation.ExistingFile(section + ":CertificatePath", CertificatePath, "this node's PKCS#12 certificate file");
+        OptionsValidation.ExistingFile(section + ":CaCertificatePath", CaCertificatePath, "the cluster CA certificate file");
+        if (CertificatePasswordFile is { Length: > 0 })
+            OptionsValidation.ExistingFile(section + ":CertificatePasswordFile", CertificatePasswordFile, "a file holding the certificate password");
+    }
 }
 
 /// <summary>Where job and gene checkpoints live (Akka.Persistence.Sql).</summary>
-public sealed class PersistenceOptions
+public sealed class PersistenceOptions : IValidatedOptions
 {
     public const string Section = "Persistence";
 
@@ -117,10 +138,21 @@ public sealed class PersistenceOptions
 
     public bool IsPostgres => Provider.Equals("postgresql", StringComparison.OrdinalIgnoreCase)
                               || Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase);
+
+    public void Validate(string section)
+    {
+        OptionsValidation.OneOf(section + ":Provider", Provider, "sqlite", "postgresql", "postgres");
+        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
+            throw OptionsValidation.Bad(section + ":ConnectionString", "a PostgreSQL connection string when Provider is postgresql", "");
+        if (!IsPostgres && string.IsNullOrWhiteSpace(SqliteFile) && string.IsNullOrWhiteSpace(ConnectionString))
+            throw OptionsValidation.Bad(section + ":SqliteFile", "a SQLite file path", SqliteFile);
+        OptionsValidation.AtLeast(section + ":SnapshotEvery", SnapshotEvery, 1);
+        OptionsValidation.Positive(section + ":CircuitBreakerReset", CircuitBreakerReset);
+    }
 }
 
 /// <summary>Job management: leases, retries, sharding of gene entities.</summary>
-public sealed class CoordinatorOptions
+public sealed class CoordinatorOptions : IValidatedOptions
 {
     public const string Section = "Coordinator";
 
@@ -151,6 +183,16 @@ public sealed class CoordinatorOptions
 
     /// <summary>Where <see cref="CrashAtCommit"/> strikes: before the commit event is persisted, or after it but before anyone hears of it.</summary>
     public CommitCrashPoint CrashAtCommitPoint { get; set; } = CommitCrashPoint.AfterPersist;
+
+    public void Validate(string section)
+    {
+        OptionsValidation.Positive(section + ":LeaseDuration", LeaseDuration);
+        OptionsValidation.AtLeast(section + ":MaxAttempts", MaxAttempts, 1);
+        OptionsValidation.Positive(section + ":SettlementRetry", SettlementRetry);
+        OptionsValidation.NotNegative(section + ":WorkerReregistrationGrace", WorkerReregistrationGrace);
+        OptionsValidation.Positive(section + ":DispatchTick", DispatchTick);
+        OptionsValidation.AtLeast(section + ":CrashAtCommit", CrashAtCommit, 0);
+    }
 }
 
 /// <summary>The two sides of a gene commit's window (test-only fault injection).</summary>
@@ -164,7 +206,7 @@ public enum CommitCrashPoint
 }
 
 /// <summary>A worker: devices, slots, heartbeat.</summary>
-public sealed class WorkerOptions
+public sealed class WorkerOptions : IValidatedOptions
 {
     public const string Section = "Worker";
 
@@ -196,4 +238,13 @@ public sealed class WorkerOptions
 
     public IReadOnlyList<string> DeviceList() =>
         Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public void Validate(string section)
+    {
+        if (string.IsNullOrWhiteSpace(Devices)) throw OptionsValidation.Bad(section + ":Devices", "cpu, or CUDA devices such as cuda:0,cuda:1", Devices);
+        OptionsValidation.AtLeast(section + ":SlotsPerDevice", SlotsPerDevice, 1);
+        OptionsValidation.Positive(section + ":HeartbeatInterval", HeartbeatInterval);
+        OptionsValidation.NotNegative(section + ":FakeDelay", FakeDelay);
+        OptionsValidation.NotNegative(section + ":StuckAfter", StuckAfter);
+    }
 }
