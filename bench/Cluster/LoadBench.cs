@@ -13,12 +13,16 @@ namespace ExPecto.Bench.Cluster;
 /// <summary>
 /// The load benchmark: one job of many genes through the embedded cluster (coordinator and workers in this
 /// process, SQLite checkpoints) with the "fake" engine at zero delay, sampling at intervals the process's memory
-/// (VmRSS, peak VmHWM, managed heap), the checkpoint store's size (database + WAL files, rows per table) and the
-/// genes committed so far. Prints one table of samples and a summary.
+/// (VmRSS, peak VmHWM, managed heap as found and after a forced full GC), the checkpoint store's size (database +
+/// WAL files, rows per table) and the genes committed so far. One more sample is taken when the job has finished but
+/// the cluster still runs. Prints one table of samples, the per-gene slopes of RSS and live managed heap, and a summary.
 /// </summary>
 internal static class LoadBench
 {
-    private sealed record Sample(double Seconds, int Committed, long RssKb, long HwmKb, long ManagedBytes, long DbBytes, long WalBytes, IReadOnlyDictionary<string, long> Rows);
+    /// <param name="LiveBytes">Managed heap after a forced, blocking full collection: what is still referenced.</param>
+    /// <param name="Running">Taken while the cluster ran (false: after shutdown).</param>
+    private sealed record Sample(double Seconds, int Committed, long RssKb, long HwmKb, long ManagedBytes, long LiveBytes, long DbBytes, long WalBytes,
+        IReadOnlyDictionary<string, long> Rows, bool Running = true);
 
     public static async Task<int> RunAsync(int genes, int devices, int slots, TimeSpan interval)
     {
@@ -46,6 +50,12 @@ internal static class LoadBench
                 {
                     submitted ??= DateTime.UtcNow;
                     Volatile.Write(ref committed, v.Committed);
+                    // The job is done but the cluster still runs: everything the coordinator keeps per gene is here.
+                    if (v.Phase is "complete" or "partial" or "cancelled")
+                    {
+                        var s = Take(clock.Elapsed.TotalSeconds, v.Committed, db);
+                        lock (samples) samples.Add(s);
+                    }
                 },
             };
             using var stop = new CancellationTokenSource();
@@ -66,7 +76,7 @@ internal static class LoadBench
             stop.Cancel();
             await sampler;
             // After shutdown: the store's final size (WAL checkpointed or not, as left on disk).
-            var last = Take(clock.Elapsed.TotalSeconds, result.Status?.Committed ?? committed, db);
+            var last = Take(clock.Elapsed.TotalSeconds, result.Status?.Committed ?? committed, db) with { Running = false };
             samples.Add(last);
             if (!result.Complete) throw new InvalidOperationException("load job did not complete");
 
@@ -116,7 +126,18 @@ internal static class LoadBench
                 // Busy or not yet created: this sample has no row counts.
             }
         }
-        return new Sample(seconds, committed, rss, hwm, GC.GetTotalMemory(false), Size(db), Size(db + "-wal"), rows);
+        long managed = GC.GetTotalMemory(false);
+        long live = GC.GetTotalMemory(forceFullCollection: true);
+        return new Sample(seconds, committed, rss, hwm, managed, live, Size(db), Size(db + "-wal"), rows);
+    }
+
+    /// <summary>Least-squares slope of <paramref name="y"/> against genes committed (NaN with fewer than two distinct counts).</summary>
+    private static double Slope(IReadOnlyList<Sample> samples, Func<Sample, double> y)
+    {
+        if (samples.Select(s => s.Committed).Distinct().Count() < 2) return double.NaN;
+        double mx = samples.Average(s => (double)s.Committed), my = samples.Average(y);
+        double sxy = samples.Sum(s => (s.Committed - mx) * (y(s) - my)), sxx = samples.Sum(s => (s.Committed - mx) * (s.Committed - mx));
+        return sxy / sxx;
     }
 
     private static long Size(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
@@ -133,24 +154,37 @@ internal static class LoadBench
         static long Kb(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
-    private static string Report(int genes, int devices, int slots, List<Sample> samples, double dispatchS, double totalS)
+    private static string Report(int genes, int devices, int slots, List<Sample> taken, double dispatchS, double totalS)
     {
+        var samples = taken.OrderBy(s => s.Seconds).ToList();
         var tables = samples.SelectMany(s => s.Rows.Keys).Distinct().OrderBy(t => t, StringComparer.Ordinal).ToList();
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"load: genes={genes} engine=fake(0 ms) devices={devices} slots/device={slots} store=sqlite(WAL) cores={Environment.ProcessorCount} date={DateTime.UtcNow:yyyy-MM-dd HH:mm}Z");
-        sb.Append("| t s | committed | RSS MiB | peak RSS MiB | managed MiB | db MiB | wal MiB |");
+        sb.Append("| t s | committed | RSS MiB | peak RSS MiB | managed MiB | live MiB (forced GC) | db MiB | wal MiB |");
         foreach (string t in tables) sb.Append(' ').Append(t).Append(" rows |");
         sb.AppendLine();
-        sb.Append("|---:|---:|---:|---:|---:|---:|---:|");
+        sb.Append("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (string _ in tables) sb.Append("---:|");
         sb.AppendLine();
         foreach (var s in samples)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"| {s.Seconds:F0} | {s.Committed} | {s.RssKb / 1024.0:F1} | {s.HwmKb / 1024.0:F1} | {s.ManagedBytes / 1048576.0:F1} | {s.DbBytes / 1048576.0:F2} | {s.WalBytes / 1048576.0:F2} |");
+            sb.Append(CultureInfo.InvariantCulture, $"| {s.Seconds:F0} | {s.Committed} | {s.RssKb / 1024.0:F1} | {s.HwmKb / 1024.0:F1} | {s.ManagedBytes / 1048576.0:F1} | {s.LiveBytes / 1048576.0:F1} | {s.DbBytes / 1048576.0:F2} | {s.WalBytes / 1048576.0:F2} |");
             foreach (string t in tables) sb.Append(' ').Append(s.Rows.TryGetValue(t, out long n) ? n.ToString(CultureInfo.InvariantCulture) : "–").Append(" |");
             sb.AppendLine();
         }
         var end = samples[^1];
+        // Growth per gene while the cluster runs, least squares over the samples against genes committed: the
+        // forced-GC figure has no collector slack in it, RSS has all of it.
+        var running = samples.Where(s => s.Running).ToList();
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"per committed gene (least squares over {running.Count} samples while running): live managed heap {Slope(running, s => s.LiveBytes):F0} B, RSS {Slope(running, s => s.RssKb * 1024.0):F0} B");
+        if (running.Count > 0)
+        {
+            var first = running[0];
+            var done = running[^1];
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"live managed heap: {first.LiveBytes / 1048576.0:F1} MiB at {first.Committed} genes → {done.LiveBytes / 1048576.0:F1} MiB at {done.Committed} (job finished, cluster up); {end.LiveBytes / 1048576.0:F1} MiB after shutdown");
+        }
         long peakHwm = samples.Max(s => s.HwmKb);
         double storeMiB = (end.DbBytes + end.WalBytes) / 1048576.0;
         sb.AppendLine(CultureInfo.InvariantCulture, $"throughput: {genes / dispatchS:F1} genes/s ({dispatchS:F1} s from submission to finish; {totalS:F1} s with start-up and shutdown)");

@@ -69,7 +69,7 @@ return 0;
 internal sealed class NoOpProcessor : IGeneProcessor
 {
     public const string EngineName = "noop";
-    private static readonly GeneOutcome Empty = new(0, 0, [], "", TissueSummary.Empty);
+    private static readonly GeneOutcome Empty = new(0, 0, [], "");
 
     public Task<GeneOutcome> ProcessAsync(GeneWorkItem item, CancellationToken ct) => Task.FromResult(Empty);
 }

@@ -56,6 +56,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, HashSet<string>> _parked = new(StringComparer.Ordinal); // paused job → its ready genes
     private readonly DateTime _startedAt = DateTime.UtcNow;
     private int _roundRobin;
+    private long _snapshotSequenceNr; // of the newest snapshot saved or recovered: the older one kept after the next save
 
     public JobManagerActor(IActorRef genes, CoordinatorOptions options, PersistenceOptions persistence, IJobFinalizer finalizer)
     {
@@ -66,7 +67,9 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
         Recover<SnapshotOffer>(o =>
         {
-            if (o.Snapshot is JobBookSnapshot s) _book = JobBook.FromSnapshot(s);
+            if (o.Snapshot is not JobBookSnapshot s) return;
+            _book = JobBook.FromSnapshot(s);
+            _snapshotSequenceNr = o.Metadata.SequenceNr;
         });
         Recover<IJobEvent>(e => _book = _book.Apply(e));
         Recover<RecoveryCompleted>(_ => AfterRecovery());
@@ -113,17 +116,22 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
             WakeQuietGenes();
             TryDispatch();
         });
-        // Each snapshot holds the whole book (≈ 360 bytes a gene): keep the newest and the one before it (a fallback),
-        // not every one ever taken, or the store grows with the square of a job's size.
+        // Each snapshot holds the whole book: keep the newest and the one before it (a fallback), not every one ever
+        // taken, or the store grows with the square of a job's size; and drop the events up to the older kept one,
+        // which both kept snapshots contain, so the journal holds only what recovery from either of them replays.
         Command<SaveSnapshotSuccess>(s =>
         {
-            long previous = s.Metadata.SequenceNr - Math.Max(1, _persistence.SnapshotEvery);
-            if (previous > 0)
-                DeleteSnapshots(new SnapshotSelectionCriteria(previous - 1));
+            long older = _snapshotSequenceNr;
+            _snapshotSequenceNr = Math.Max(_snapshotSequenceNr, s.Metadata.SequenceNr);
+            if (older <= 0 || older >= s.Metadata.SequenceNr) return;
+            DeleteSnapshots(new SnapshotSelectionCriteria(older - 1));
+            DeleteMessages(older);
         });
         Command<SaveSnapshotFailure>(f => _log.Warning("job manager snapshot failed: {0}", f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(f => _log.Warning("job manager: deleting old snapshots failed: {0}", f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("job manager: deleting events up to {0} failed: {1}", f.ToSequenceNr, f.Cause.Message));
     }
 
     public static Props Props(IActorRef genes, CoordinatorOptions options, PersistenceOptions persistence, IJobFinalizer finalizer) =>

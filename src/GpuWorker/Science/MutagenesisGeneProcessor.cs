@@ -7,8 +7,6 @@ using ExPecto.Core.Models;
 using ExPecto.Core.Mutagenesis;
 using ExPecto.Core.Output;
 using ExPecto.Protocol.Processing;
-using CoreTissueSummary = ExPecto.Core.Mutagenesis.TissueSummary;
-using ProtocolTissueSummary = ExPecto.Protocol.Processing.TissueSummary;
 
 namespace ExPecto.GpuWorker.Science;
 
@@ -48,14 +46,14 @@ public sealed class MutagenesisGeneProcessor(string engine, string device) : IGe
         return Task.FromResult(ToOutcome(result));
     }
 
-    /// <summary>The cluster's record of a gene: files, checksum and variation potential in model order.</summary>
+    /// <summary>
+    /// The cluster's record of a gene: rows, files and checksum. The variation potential per tissue is in the gene's
+    /// summary file (listed in Files), not here: the job manager would hold it for every gene of a job.
+    /// </summary>
     public static GeneOutcome ToOutcome(GeneResult result)
     {
         var files = result.Files.Select(f => f.Path).Append(MutagenesisLayout.SummaryPath(result.Gene)).ToList();
-        var summary = new ProtocolTissueSummary(
-            result.Tissues.Select((CoreTissueSummary t) => (float)t.Directionality).ToArray(),
-            result.Tissues.Select((CoreTissueSummary t) => (float)t.Magnitude).ToArray());
-        return new GeneOutcome(result.Mutations, result.StrongRows, files, result.Checksum, summary);
+        return new GeneOutcome(result.Mutations, result.StrongRows, files, result.Checksum);
     }
 
     public void Dispose()

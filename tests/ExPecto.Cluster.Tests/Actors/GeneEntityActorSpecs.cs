@@ -13,7 +13,7 @@ public sealed class GeneEntityActorSpecs() : Akka.Hosting.TestKit.TestKit(nameof
 {
     private static readonly JobSpec Spec = new("g", "a", "w", "m", "/out", 10, 0.3, "fake", 4);
     private static readonly GeneWorkItem Item = new("j1", "G1", "chr1", Spec);
-    private static readonly GeneOutcome Outcome = new(5, 1, ["effects/chr1/G1.tsv"], "abc", TissueSummary.Empty);
+    private static readonly GeneOutcome Outcome = new(5, 1, ["effects/chr1/G1.tsv"], "abc");
     private readonly CoordinatorOptions _options = new() { MaxAttempts = 2, SettlementRetry = TimeSpan.FromMilliseconds(300) };
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>

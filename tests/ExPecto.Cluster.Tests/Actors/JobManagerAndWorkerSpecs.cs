@@ -14,7 +14,7 @@ namespace ExPecto.Cluster.Tests.Actors;
 public sealed class JobManagerAndWorkerSpecs() : Akka.Hosting.TestKit.TestKit(nameof(JobManagerAndWorkerSpecs))
 {
     private static readonly InputDigests Digests = new("1", "2", "3", "4", []);
-    private static readonly GeneOutcome Outcome = new(1, 0, [], "x", TissueSummary.Empty);
+    private static readonly GeneOutcome Outcome = new(1, 0, [], "x");
     private static JobSpec Spec(string outDir) => new("g", "a", "w", "m", outDir, 10, 0.3, "fake", 4);
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>

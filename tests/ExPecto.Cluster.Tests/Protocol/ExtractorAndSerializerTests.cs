@@ -25,7 +25,7 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
     {
         Parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["k"] = "v" },
     };
-    private static readonly GeneOutcome Outcome = new(5, 1, ["effects/chr1/G1.tsv"], "abc", new TissueSummary([1.5f, float.NaN], [2f, 3f]));
+    private static readonly GeneOutcome Outcome = new(5, 1, ["effects/chr1/G1.tsv"], "abc");
     private static readonly GeneResult Result = new("G1", "chr1", 2, Outcome, null);
 
     [Fact]
@@ -110,5 +110,27 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
         // Records with lists compare lists by reference; compare the canonical JSON instead.
         Assert.Equal(System.Text.Encoding.UTF8.GetString(withManifest.ToBinary(message)), System.Text.Encoding.UTF8.GetString(withManifest.ToBinary(back)));
         if (back is LeaseGene lg) Assert.Equal(TestActor, lg.Worker);
+    }
+
+    // Written by the serializer before GeneOutcome lost its per-tissue Summary (journals and snapshots hold these).
+    private const string OldOutcome =
+        """{"Rows":5,"StrongRows":1,"Files":["effects/chr1/G1.tsv"],"Checksum":"abc","Summary":{"Directionality":[1.5,"NaN"],"Magnitude":[2,3]}}""";
+
+    [Theory]
+    [InlineData("E-GC", """{"Attempt":1,"WorkerId":"w1","Outcome":""" + OldOutcome + "}")]
+    [InlineData("E-JGS", """{"JobId":"j1","Result":{"GeneId":"G1","Chrom":"chr1","Attempts":2,"Outcome":""" + OldOutcome + ""","Error":null}}""")]
+    public void Events_journaled_with_a_tissue_summary_still_read(string manifest, string json)
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(IExPectoMessage));
+        var back = serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(json), manifest);
+        var outcome = back switch
+        {
+            GeneCommitted c => c.Outcome,
+            JobGeneSettled s => s.Result.Outcome,
+            _ => throw new InvalidOperationException(back.GetType().Name),
+        };
+        Assert.NotNull(outcome);
+        Assert.Equal((5L, 1L, "abc"), (outcome.Rows, outcome.StrongRows, outcome.Checksum));
+        Assert.Equal(["effects/chr1/G1.tsv"], outcome.Files);
     }
 }

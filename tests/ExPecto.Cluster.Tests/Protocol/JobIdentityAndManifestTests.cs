@@ -73,7 +73,7 @@ public sealed class JobIdentityAndManifestTests : IDisposable
         string outDir = _tmp.Sub("out");
         var spec = inputs.Spec(outDir);
         var digests = JobIdentity.DigestInputs(spec);
-        var ok = new GeneOutcome(3, 1, ["effects/chr1/G1.tsv"], "aa", TissueSummary.Empty);
+        var ok = new GeneOutcome(3, 1, ["effects/chr1/G1.tsv"], "aa");
         var complete = new FinishedJob("j1", spec, digests, [new GeneResult("G2", "chr2", 1, ok, null), new GeneResult("G1", "chr1", 1, ok, null)]);
         var reordered = complete with { Genes = complete.Genes.Reverse().ToList() };
         Assert.Equal(JobManifest.Render(complete, ["b", "a"]), JobManifest.Render(reordered, ["a", "b"]));

@@ -10,7 +10,7 @@ public sealed class GeneStateTests
     private static readonly JobSpec Spec = new("g", "a", "w", "m", "/out", 10, 0.3, "fake", 4);
     private static readonly GeneWorkItem Item = new("j1", "G1", "chr1", Spec);
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(10);
-    private static readonly GeneOutcome Outcome = new(5, 1, ["effects/chr1/G1.tsv"], "abc", TissueSummary.Empty);
+    private static readonly GeneOutcome Outcome = new(5, 1, ["effects/chr1/G1.tsv"], "abc");
 
     private static LeaseGene LeaseTo(string worker) => new("j1", "G1", Item, worker, ActorRefs.Nobody, Lease);
 

@@ -10,7 +10,7 @@ public sealed class JobBookTests
     private static readonly JobSpec Spec = new("g", "a", "w", "m", "/out", 10, 0.3, "fake", 4);
     private static readonly InputDigests Digests = new("1", "2", "3", "4", [new ModelDigest("Liver.model", "5")]);
     private static readonly GeneRef[] Genes = [new("G1", "chr1"), new("G2", "chr2")];
-    private static readonly GeneOutcome Outcome = new(5, 1, ["f"], "abc", new TissueSummary([1f], [2f]));
+    private static readonly GeneOutcome Outcome = new(5, 1, ["f"], "abc");
 
     private static JobBook Run(JobBook b, object command)
     {

@@ -17,7 +17,7 @@ public sealed class FakeGeneProcessor : IGeneProcessor
     private readonly Func<GeneWorkItem, bool>? _hang;
 
     /// <param name="delay">Simulated compute time per gene.</param>
-    /// <param name="tissues">Tissue columns in the summary.</param>
+    /// <param name="tissues">Tissue columns of the effects file.</param>
     /// <param name="fail">Genes for which processing throws (failure-path tests).</param>
     /// <param name="hang">
     /// Genes for which processing never returns and ignores cancellation, like a hung CUDA kernel or an NFS hang
@@ -64,8 +64,6 @@ public sealed class FakeGeneProcessor : IGeneProcessor
 
         byte[] seed = SHA256.HashData(Encoding.UTF8.GetBytes(item.JobId + "\0" + item.GeneId));
         int rows = 3 + seed[0] % 5;
-        var dir = new float[_tissues];
-        var mag = new float[_tissues];
         var sb = new StringBuilder("pos\tref\talt");
         for (int t = 0; t < _tissues; t++) sb.Append("\ttissue").Append(t);
         sb.Append('\n');
@@ -77,8 +75,6 @@ public sealed class FakeGeneProcessor : IGeneProcessor
             for (int t = 0; t < _tissues; t++)
             {
                 float effect = (sbyte)seed[(r * _tissues + t + 1) % seed.Length] / 200f;
-                dir[t] += effect;
-                mag[t] += Math.Abs(effect);
                 isStrong |= Math.Abs(effect) >= item.Spec.Threshold;
                 sb.Append('\t').Append(effect.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
             }
@@ -88,7 +84,7 @@ public sealed class FakeGeneProcessor : IGeneProcessor
         string rel = RelativePath(item);
         AtomicFile.WriteAllText(Path.Combine(item.Spec.OutputDir, rel), sb.ToString());
         string[] files = [rel];
-        return new GeneOutcome(rows, strong, files, OutputChecksum.Compute(item.Spec.OutputDir, files), new TissueSummary(dir, mag));
+        return new GeneOutcome(rows, strong, files, OutputChecksum.Compute(item.Spec.OutputDir, files));
     }
 }
 

@@ -36,22 +36,19 @@ public sealed record GeneRef(string GeneId, string Chrom);
 public sealed record GeneWorkItem(string JobId, string GeneId, string Chrom, JobSpec Spec);
 
 /// <summary>
-/// Gene-wise variation potential per tissue (modellist order): Directionality = Σ effects, Magnitude = Σ |effects|
-/// over all mutations of the gene, effects in natural-log fold change.
-/// </summary>
-public sealed record TissueSummary(float[] Directionality, float[] Magnitude)
-{
-    public static TissueSummary Empty { get; } = new([], []);
-}
-
-/// <summary>
 /// What processing one gene produced. Files are relative to the job's output folder, written atomically, with
 /// deterministic names, so a repeated attempt rewrites identical bytes. Checksum = <see cref="OutputChecksum"/>
 /// over those files (lowercase hex SHA-256).
 /// </summary>
 /// <param name="Rows">Mutation rows written.</param>
 /// <param name="StrongRows">Rows with some |effect| ≥ threshold.</param>
-public sealed record GeneOutcome(long Rows, long StrongRows, IReadOnlyList<string> Files, string Checksum, TissueSummary Summary);
+/// <remarks>
+/// The job manager keeps one of these per settled gene, in memory and in every snapshot, so it holds only what the
+/// manifest needs. The per-tissue variation potential (218 floats × 2) stays in the gene's summary file, from which
+/// the finalizer builds genes.parquet. Journals written while this record had a "Summary" member still read: the
+/// serializer ignores JSON members a record no longer has.
+/// </remarks>
+public sealed record GeneOutcome(long Rows, long StrongRows, IReadOnlyList<string> Files, string Checksum);
 
 /// <summary>
 /// The seam to the science: processes one gene completely (all mutations, all tissues) and writes its files.
