@@ -7,6 +7,7 @@ using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
 using Microsoft.Data.Sqlite;
+using ExPecto.Protocol;
 
 namespace ExPecto.Bench.Cluster;
 
@@ -51,7 +52,7 @@ internal static class LoadBench
                     submitted ??= DateTime.UtcNow;
                     Volatile.Write(ref committed, v.Committed);
                     // The job is done but the cluster still runs: everything the coordinator keeps per gene is here.
-                    if (v.Phase is "complete" or "partial" or "cancelled")
+                    if (v.Phase.IsFinished())
                     {
                         var s = Take(clock.Elapsed.TotalSeconds, v.Committed, db);
                         lock (samples) samples.Add(s);

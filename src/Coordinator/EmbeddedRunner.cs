@@ -11,6 +11,7 @@ using ExPecto.Protocol.Processing;
 using ExPecto.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ExPecto.Protocol;
 
 namespace ExPecto.Coordinator;
 
@@ -18,7 +19,7 @@ namespace ExPecto.Coordinator;
 /// <param name="AlreadyComplete">The output folder already held this job, complete: nothing was started or written.</param>
 public sealed record EmbeddedRunResult(string JobId, bool AlreadyComplete, JobStatusView? Status)
 {
-    public bool Complete => AlreadyComplete || Status?.Phase == "complete";
+    public bool Complete => AlreadyComplete || Status?.Phase == JobPhase.Complete;
 }
 
 /// <summary>
@@ -97,7 +98,7 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
                 var status = await AskWithRetry<JobStatusResponse>(jobManager, new GetJobStatus(jobId), ct);
                 var view = status.Jobs.Single();
                 Progress?.Invoke(view);
-                if (view.Phase is "complete" or "partial" or "cancelled")
+                if (view.Phase.IsFinished())
                     return new EmbeddedRunResult(jobId, AlreadyComplete: false, view);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
             }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using ExPecto.Hosting;
+using ExPecto.Protocol;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
@@ -141,12 +142,12 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private static string Key(string jobId, string geneId) => jobId + "|" + geneId;
+    private static string Key(string jobId, string geneId) => new GeneKey(jobId, geneId).ToString();
 
     private bool IsSettled(string key)
     {
-        int bar = key.IndexOf('|');
-        return !_book.Jobs.TryGetValue(key[..bar], out var job) || job.Settled.ContainsKey(key[(bar + 1)..]);
+        var (jobId, geneId) = GeneKey.Parse(key);
+        return !_book.Jobs.TryGetValue(jobId, out var job) || job.Settled.ContainsKey(geneId);
     }
 
     private void Persist(IReadOnlyList<IJobEvent> events, Action<IJobEvent> after)
@@ -267,12 +268,12 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
                     break;
                 case JobCancelled:
                     _parked.Remove(c.JobId);
-                    var inFlight = _owner.Where(kv => kv.Key.StartsWith(c.JobId + "|", StringComparison.Ordinal)).ToList();
+                    var inFlight = _owner.Where(kv => GeneKey.IsOf(kv.Key, c.JobId)).ToList();
                     _log.Info("job {0} cancelled; revoking {1} lease(s)", c.JobId, inFlight.Count);
                     foreach (var (key, workerId) in inFlight)
                     {
                         Release(key);
-                        _genes.Tell(new RevokeLease(c.JobId, key[(key.IndexOf('|') + 1)..], workerId, $"job {c.JobId} cancelled"));
+                        _genes.Tell(new RevokeLease(c.JobId, GeneKey.Parse(key).GeneId, workerId, $"job {c.JobId} cancelled"));
                     }
                     MaybeFinalize(c.JobId);
                     break;
@@ -297,8 +298,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         {
             _owner.Remove(key);
             _quietSince.Remove(key);
-            int bar = key.IndexOf('|');
-            _genes.Tell(new RevokeLease(key[..bar], key[(bar + 1)..], slot.Id, $"worker {slot.Id} left the cluster"));
+            var (jobId, geneId) = GeneKey.Parse(key);
+            _genes.Tell(new RevokeLease(jobId, geneId, slot.Id, $"worker {slot.Id} left the cluster"));
         }
         TryDispatch();
     }
@@ -311,9 +312,9 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         {
             _orphans.Remove(key);
             if (_workers.ContainsKey(holder)) continue;
-            int bar = key.IndexOf('|');
+            var (jobId, geneId) = GeneKey.Parse(key);
             _log.Info("revoking the lease of {0} held by {1}, which never registered", key, holder);
-            _genes.Tell(new RevokeLease(key[..bar], key[(bar + 1)..], holder, $"holder {holder} did not come back"));
+            _genes.Tell(new RevokeLease(jobId, geneId, holder, $"holder {holder} did not come back"));
         }
     }
 
@@ -349,8 +350,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         {
             if (now - since < quiet) continue;
             _quietSince[key] = now;
-            int bar = key.IndexOf('|');
-            _genes.Tell(new WakeGene(key[..bar], key[(bar + 1)..]));
+            var (jobId, geneId) = GeneKey.Parse(key);
+            _genes.Tell(new WakeGene(jobId, geneId));
         }
     }
 
@@ -420,7 +421,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     private JobStatusView View(JobState job)
     {
-        int leased = _owner.Keys.Count(k => k.StartsWith(job.JobId + "|", StringComparison.Ordinal));
+        int leased = _owner.Keys.Count(k => GeneKey.IsOf(k, job.JobId));
         var failed = job.Settled.Values.Where(r => r.Outcome is null).OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList();
         return new JobStatusView(job.JobId, job.Phase, job.Genes.Length, job.Settled.Count - failed.Count, failed.Count, leased, job.Spec.OutputDir, failed)
         {

@@ -10,6 +10,7 @@ using ExPecto.Protocol.Messages;
 using Microsoft.Extensions.DependencyInjection;
 using AdminJobSpec = ExPecto.Admin.Contracts.JobSpec;
 using AdminJobState = ExPecto.Admin.Contracts.JobState;
+using ExPecto.Protocol;
 
 namespace ExPecto.Coordinator.Admin;
 
@@ -89,15 +90,15 @@ public sealed class CoordinatorJobAdmin(ActorRegistry registry, TimeSpan? askTim
     }
 
     /// <summary>The admin view of a job manager phase (see <see cref="Protocol.State.JobState.Phase"/>).</summary>
-    public static AdminJobState StateOf(string phase) => phase switch
+    public static AdminJobState StateOf(JobPhase phase) => phase switch
     {
-        "running" => AdminJobState.Running,
-        "paused" => AdminJobState.Paused,
-        "finalizing" => AdminJobState.Finalizing,
-        "complete" => AdminJobState.Completed,
-        "partial" => AdminJobState.Partial,
-        "cancelling" => AdminJobState.Cancelling,
-        "cancelled" => AdminJobState.Cancelled,
+        JobPhase.Running => AdminJobState.Running,
+        JobPhase.Paused => AdminJobState.Paused,
+        JobPhase.Finalizing => AdminJobState.Finalizing,
+        JobPhase.Complete => AdminJobState.Completed,
+        JobPhase.Partial => AdminJobState.Partial,
+        JobPhase.Cancelling => AdminJobState.Cancelling,
+        JobPhase.Cancelled => AdminJobState.Cancelled,
         _ => AdminJobState.Queued,
     };
 

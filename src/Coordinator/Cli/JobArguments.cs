@@ -5,6 +5,7 @@ using ExPecto.Core;
 using ExPecto.Core.Mutagenesis;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Processing;
+using ExPecto.Protocol;
 
 namespace ExPecto.Coordinator.Cli;
 
@@ -77,7 +78,7 @@ internal sealed class JobArguments
     /// <summary>One line per job, then one per failed gene.</summary>
     public static void Print(ExPecto.Protocol.Messages.JobStatusView v, TextWriter w)
     {
-        w.WriteLine($"{v.JobId}\t{v.Phase}\tgenes={v.Genes}\tcommitted={v.Committed}\tfailed={v.Failed}\tleased={v.Leased}\tout={v.OutputDir}");
+        w.WriteLine($"{v.JobId}\t{v.Phase.Name()}\tgenes={v.Genes}\tcommitted={v.Committed}\tfailed={v.Failed}\tleased={v.Leased}\tout={v.OutputDir}");
         foreach (var f in v.FailedGenes)
             w.WriteLine($"  failed {f.GeneId} after {f.Attempts} attempt(s): {f.Error}");
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Akka.Actor;
 using ExPecto.Protocol.Messages;
+using ExPecto.Protocol;
 
 namespace ExPecto.Coordinator.Cli;
 
@@ -25,7 +26,7 @@ internal static class StatusCommand
                 {
                     var done = await WaitAsync(jm, id, ct);
                     JobArguments.Print(done, Console.Out);
-                    return done.Phase == "complete" ? 0 : RunCommand.ExitPartial;
+                    return done.Phase == JobPhase.Complete ? 0 : RunCommand.ExitPartial;
                 }
                 var response = await EmbeddedRunner.AskWithRetry<JobStatusResponse>(jm, new GetJobStatus(id), ct);
                 foreach (var v in response.Jobs) JobArguments.Print(v, Console.Out);
@@ -46,7 +47,7 @@ internal static class StatusCommand
         {
             var response = await EmbeddedRunner.AskWithRetry<JobStatusResponse>(jm, new GetJobStatus(jobId), ct);
             var view = response.Jobs.SingleOrDefault();
-            if (view is { Phase: "complete" or "partial" }) return view;
+            if (view is not null && view.Phase.IsFinished()) return view;
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
         }
     }

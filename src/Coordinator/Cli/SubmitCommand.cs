@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
+using ExPecto.Protocol;
 
 namespace ExPecto.Coordinator.Cli;
 
@@ -28,7 +29,7 @@ internal static class SubmitCommand
                 if (!parse.GetValue(wait)) return 0;
                 var view = await StatusCommand.WaitAsync(jm, jobId, ct);
                 JobArguments.Print(view, Console.Out);
-                return view.Phase == "complete" ? 0 : RunCommand.ExitPartial;
+                return view.Phase == JobPhase.Complete ? 0 : RunCommand.ExitPartial;
             }, ct);
         });
         return command;

@@ -9,6 +9,7 @@ using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
 using ExPecto.Protocol.Schedules;
+using ExPecto.Protocol;
 
 namespace ExPecto.Coordinator.Schedules;
 
@@ -266,16 +267,17 @@ public sealed class ScheduleManagerActor : ReceivePersistentActor, IWithTimers
             _jobManager.Ask<SubmitJobResponse>(run.Submit, s_jobManagerAsk).PipeTo(Self);
             return;
         }
-        if (p.View.Phase is "running" or "finalizing" or "paused" or "queued") return;
+        // Only a finished job ends the run: a cancelling one still has leases in flight and its manifest to write.
+        if (!p.View.Phase.IsFinished()) return;
         var failed = p.View.FailedGenes.Select(g => g.GeneId).ToHashSet(StringComparer.Ordinal);
         // Complete or partial: every gene settled, and all but the failed ones committed. Any other end (cancelled):
         // which genes committed is not known here, so none counts and all stay changed.
-        var committed = p.View.Phase is "complete" or "partial"
+        var committed = p.View.Phase.IsSettled()
             ? run.Submit.Genes.Select(g => g.GeneId).Where(g => !failed.Contains(g)).ToList()
             : [];
         Persist([new ScheduleRunFinished(p.Name, run.JobId, _clock.GetUtcNow(), p.View.Phase, committed, failed.Count)], _ =>
         {
-            _log.Info("schedule {0}: job {1} {2}, {3} gene(s) committed, {4} failed", p.Name, run.JobId, p.View.Phase, committed.Count, failed.Count);
+            _log.Info("schedule {0}: job {1} {2}, {3} gene(s) committed, {4} failed", p.Name, run.JobId, p.View.Phase.Name(), committed.Count, failed.Count);
             try
             {
                 ScheduleIndexFile.Write(run.OutputRoot, _book.Schedules[p.Name].Committed);

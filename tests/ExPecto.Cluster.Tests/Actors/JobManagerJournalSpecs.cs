@@ -8,6 +8,7 @@ using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
 using ExPecto.Protocol.Serialization;
 using ExPecto.Protocol.State;
+using ExPecto.Protocol;
 
 namespace ExPecto.Cluster.Tests.Actors;
 
@@ -107,7 +108,7 @@ public sealed class JobManagerJournalSpecs(ITestOutputHelper output) : Akka.Host
         }
         jm.Tell(new GetJobStatus("j1"));
         var before = (await ExpectMsgAsync<JobStatusResponse>()).Jobs.Single();
-        Assert.Equal((Genes - 1, "running"), (before.Committed, before.Phase));
+        Assert.Equal((Genes - 1, JobPhase.Running), (before.Committed, before.Phase));
 
         // Deletion follows the last snapshot's save: wait until the journal no longer replays event 25.
         Replayed journalOnly = null!;
@@ -146,7 +147,7 @@ public sealed class JobManagerJournalSpecs(ITestOutputHelper output) : Akka.Host
         await AwaitAssertAsync(async () =>
         {
             restarted.Tell(new GetJobStatus("j1"));
-            Assert.Equal("complete", (await ExpectMsgAsync<JobStatusResponse>()).Jobs.Single().Phase);
+            Assert.Equal(JobPhase.Complete, (await ExpectMsgAsync<JobStatusResponse>()).Jobs.Single().Phase);
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
         await StopAsync(restarted);
         var final = await ReplayAsync(SnapshotSelectionCriteria.Latest);

@@ -4,6 +4,7 @@ using ExPecto.Coordinator;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Processing;
+using ExPecto.Protocol;
 
 namespace ExPecto.Cluster.Tests.Embedded;
 
@@ -28,7 +29,7 @@ public sealed class EmbeddedRunnerTests : IDisposable
         var result = await runner.RunAsync(inputs.Spec(outDir, failGenes: bad), inputs.Genes, null, TestContext.Current.CancellationToken);
 
         Assert.False(result.Complete);
-        Assert.Equal("partial", result.Status!.Phase);
+        Assert.Equal(JobPhase.Partial, result.Status!.Phase);
         Assert.Equal(5, result.Status.Committed);
         var failed = Assert.Single(result.Status.FailedGenes);
         Assert.Equal(bad, failed.GeneId);

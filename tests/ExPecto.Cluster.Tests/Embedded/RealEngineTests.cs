@@ -33,7 +33,7 @@ public sealed class RealEngineTests : IDisposable
             clusterOut, radius, threshold, DeltaEngines.Incremental, batch);
         var runner = new EmbeddedRunner(ScienceWiring.Engines(TimeSpan.Zero), ScienceWiring.Finalizer());
         var result = await runner.RunAsync(spec, genes.Select(g => new GeneRef(g.Id, g.Chrom)).ToList(), null, TestContext.Current.CancellationToken);
-        Assert.True(result.Complete, result.Status?.Phase);
+        Assert.True(result.Complete, result.Status?.Phase.ToString());
 
         using (var genome = IndexedFasta.Open(spec.GenomePath))
         using (var engine = DeltaEngines.Create(DeltaEngines.Incremental, spec.BelugaWeightsPath, new DeltaEngineOptions { MutationsPerBatch = batch }))

@@ -8,6 +8,7 @@ using ExPecto.Protocol.Processing;
 using ExPecto.Protocol.Serialization;
 using ExPecto.Protocol.Sharding;
 using ExPecto.Protocol.State;
+using ExPecto.Protocol;
 
 namespace ExPecto.Cluster.Tests.Protocol;
 
@@ -39,7 +40,7 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
         Assert.Equal(shard, extractor.ShardId("j1|ENSG00000141510", new ShardRegion.StartEntity("j1|ENSG00000141510")));
         Assert.Equal("96", shard); // pinned: a different shard function would strand remembered entities
         Assert.InRange(int.Parse(shard, System.Globalization.CultureInfo.InvariantCulture), 0, GeneMessageExtractor.ShardCount - 1);
-        Assert.Equal(("j1", "ENSG00000141510"), GeneMessageExtractor.Parse("j1|ENSG00000141510"));
+        Assert.Equal(new GeneKey("j1", "ENSG00000141510"), GeneMessageExtractor.Parse("j1|ENSG00000141510"));
     }
 
     public static TheoryData<string> Messages() => [.. Samples(ActorRefs.Nobody).Keys];
@@ -70,9 +71,9 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
             new GeneFailed(3, "boom"),
             new GeneSettlementAcknowledged(),
             new SubmitJob("j1", Spec, digests, [new GeneRef("G1", "chr1")]),
-            new SubmitJobResponse("j1", false, new JobStatusView("j1", "running", 1, 0, 0, 0, "/out", [])),
+            new SubmitJobResponse("j1", false, new JobStatusView("j1", JobPhase.Running, 1, 0, 0, 0, "/out", [])),
             new GetJobStatus(null),
-            new JobStatusResponse([new JobStatusView("j1", "partial", 1, 0, 1, 0, "/out", [new GeneResult("G1", "chr1", 3, null, "boom")])]),
+            new JobStatusResponse([new JobStatusView("j1", JobPhase.Partial, 1, 0, 1, 0, "/out", [new GeneResult("G1", "chr1", 3, null, "boom")])]),
             new RegisterWorker("w1", someActor, 2, [new HeldGene("j1", "G1", 1)]) { Stats = new WorkerStats("cuda:0", 64, "G1", 100, 5, 0) },
             new JobSubmitted("j1", Spec, digests, [new GeneRef("G1", "chr1")]),
             new JobGeneSettled("j1", Result),
@@ -87,7 +88,7 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
             new GetWorkers(),
             new WorkerListResponse([new WorkerView("w1", "akka.tcp://expecto@127.0.0.1:1", 2, 1, new WorkerStats("cpu", 64, "G1", 12.5, 3, 1), 99)]),
             new ControlJob("j1", JobControl.RetryFailed),
-            new ControlJobResponse("j1", null, false, 2, new JobStatusView("j1", "paused", 1, 0, 0, 0, "/out", []) { SubmittedAtMs = 5 }),
+            new ControlJobResponse("j1", null, false, 2, new JobStatusView("j1", JobPhase.Paused, 1, 0, 0, 0, "/out", []) { SubmittedAtMs = 5 }),
             new JobPaused("j1"),
             new JobResumed("j1"),
             new JobCancelled("j1"),
@@ -132,5 +133,43 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
         Assert.NotNull(outcome);
         Assert.Equal((5L, 1L, "abc"), (outcome.Rows, outcome.StrongRows, outcome.Checksum));
         Assert.Equal(["effects/chr1/G1.tsv"], outcome.Files);
+    }
+
+    [Fact]
+    public void Job_phases_travel_and_journal_as_the_lowercase_names_earlier_versions_wrote()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(IExPectoMessage));
+        // A ScheduleRunFinished journaled while Phase was a string.
+        const string old = """{"Name":"s","JobId":"j1","At":"2026-06-01T12:00:00+00:00","Phase":"partial","Committed":["A"],"Failed":1}""";
+        var back = Assert.IsType<ExPecto.Protocol.Messages.ScheduleRunFinished>(serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(old), "E-SRD"));
+        Assert.Equal(JobPhase.Partial, back.Phase);
+        Assert.Contains("\"Phase\":\"partial\"", System.Text.Encoding.UTF8.GetString(serializer.ToBinary(back)));
+        foreach (JobPhase phase in Enum.GetValues<JobPhase>())
+        {
+            var view = new JobStatusView("j1", phase, 1, 0, 0, 0, "/out", []);
+            string json = System.Text.Encoding.UTF8.GetString(serializer.ToBinary(new JobStatusResponse([view])));
+            Assert.Contains($"\"Phase\":\"{phase.Name()}\"", json);
+            Assert.Equal(phase, ((JobStatusResponse)serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(json), "JSR")).Jobs.Single().Phase);
+        }
+        Assert.Equal(["running", "paused", "finalizing", "complete", "partial", "cancelling", "cancelled"], Enum.GetValues<JobPhase>().Select(p => p.Name()));
+    }
+
+    [Fact]
+    public void A_gene_key_is_the_entity_id_and_parses_back()
+    {
+        var key = new GeneKey("j0123456789abcdef", "ENSG00000141510");
+        Assert.Equal("j0123456789abcdef|ENSG00000141510", key.ToString());
+        Assert.Equal(key.ToString(), GeneMessageExtractor.EntityIdOf(key.JobId, key.GeneId));
+        Assert.Equal(key, GeneKey.Parse(key.ToString()));
+        Assert.Equal(new GeneKey("j1", ""), GeneKey.Parse("j1"));
+        GeneKey fromTuple = ("j1", "G1");
+        Assert.Equal(new GeneKey("j1", "G1"), fromTuple);
+        Assert.True(fromTuple.BelongsTo("j1"));
+        Assert.False(fromTuple.BelongsTo("j"));
+        Assert.True(GeneKey.IsOf("j1|G1", "j1"));
+        Assert.False(GeneKey.IsOf("j12|G1", "j1"));
+        Assert.False(GeneKey.IsOf("j1", "j1"));
+        var (job, gene) = fromTuple;
+        Assert.Equal(("j1", "G1"), (job, gene));
     }
 }

@@ -4,6 +4,7 @@ using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
 using ExPecto.Protocol.Schedules;
 using ExPecto.Protocol.Serialization;
+using ExPecto.Protocol;
 
 namespace ExPecto.Cluster.Tests.Schedules;
 
@@ -116,7 +117,7 @@ public sealed class ScheduleBookTests
         var first = new[] { G("A", "1"), G("B", "1"), G("C", "1"), G("D", "1") };
         Assert.Equal(4, book.Changed("s", first, force: false).Count); // nothing committed yet
 
-        book = Fold(book, [Started("s", null, first, first), new ScheduleRunFinished("s", "j1", T0, "partial", ["A", "B", "C"], 1)]);
+        book = Fold(book, [Started("s", null, first, first), new ScheduleRunFinished("s", "j1", T0, JobPhase.Partial, ["A", "B", "C"], 1)]);
         Assert.Null(book.Schedules["s"].Running);
         Assert.Equal(["D"], book.Changed("s", first, force: false).Select(g => g.GeneId));
 
@@ -125,7 +126,7 @@ public sealed class ScheduleBookTests
         Assert.Equal(["B", "D"], changed.Select(g => g.GeneId));
         Assert.Equal(4, book.Changed("s", second, force: true).Count);
 
-        book = Fold(book, [Started("s", null, second, changed, "j2") with { RunFolder = "/out/runs/r2" }, new ScheduleRunFinished("s", "j2", T0, "complete", ["B", "D"], 0)]);
+        book = Fold(book, [Started("s", null, second, changed, "j2") with { RunFolder = "/out/runs/r2" }, new ScheduleRunFinished("s", "j2", T0, JobPhase.Complete, ["B", "D"], 0)]);
         Assert.Empty(book.Changed("s", second, force: false));
         Assert.Equal("/out/runs/r1", book.Schedules["s"].Committed["A"].RunFolder);
         Assert.Equal("/out/runs/r2", book.Schedules["s"].Committed["B"].RunFolder);
@@ -137,7 +138,7 @@ public sealed class ScheduleBookTests
         var genes = new[] { G("A", "1") };
         var book = With("s", "0 2 * * *", T0).Apply(Started("s", null, genes, genes, "j2"));
 
-        var after = book.Apply(new ScheduleRunFinished("s", "j1", T0, "complete", ["A"], 0));
+        var after = book.Apply(new ScheduleRunFinished("s", "j1", T0, JobPhase.Complete, ["A"], 0));
 
         Assert.Equal("j2", after.Schedules["s"].Running!.JobId);
         Assert.Empty(after.Schedules["s"].Committed);
@@ -153,7 +154,7 @@ public sealed class ScheduleBookTests
         [
             new ScheduleAdded("s", "0 2 * * *", "spec.json", "{}", T0),
             Started("s", T0.AddDays(1), genes, genes),
-            new ScheduleRunFinished("s", "j1", T0, "partial", ["A"], 1),
+            new ScheduleRunFinished("s", "j1", T0, JobPhase.Partial, ["A"], 1),
             new ScheduleOccurrenceSkipped("s", T0.AddDays(2), "j1"),
             new ScheduleRunUpToDate("s", T0.AddDays(3), T0, 2),
             new ScheduleRunFailed("s", T0.AddDays(4), T0, "genome missing"),

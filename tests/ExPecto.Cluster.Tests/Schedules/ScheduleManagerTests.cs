@@ -15,6 +15,7 @@ using JobSpec = ExPecto.Admin.Contracts.JobSpec;
 using ExPecto.Protocol.Schedules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ExPecto.Protocol;
 
 namespace ExPecto.Cluster.Tests.Schedules;
 
@@ -34,7 +35,7 @@ public sealed class ScheduleManagerTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<IHost> StartAsync(TimeProvider clock)
+    private async Task<IHost> StartAsync(TimeProvider clock, IJobFinalizer? finalizer = null)
     {
         var persistence = new PersistenceOptions { SqliteFile = _tmp.Sub("state/checkpoints.db") };
         var cluster = new ClusterNodeOptions { Seeds = "", LogFile = _tmp.Sub("node.log") };
@@ -42,7 +43,7 @@ public sealed class ScheduleManagerTests : IDisposable
         builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
             .WithExPectoCluster(cluster, Roles.Coordinator, Roles.Worker)
             .WithExPectoPersistence(persistence)
-            .WithExPectoCoordinator(new CoordinatorOptions { DispatchTick = TimeSpan.FromMilliseconds(300) }, persistence, new NoOpJobFinalizer())
+            .WithExPectoCoordinator(new CoordinatorOptions { DispatchTick = TimeSpan.FromMilliseconds(300) }, persistence, finalizer ?? new NoOpJobFinalizer())
             .WithExPectoSchedules(new ScheduleOptions { Tick = TimeSpan.FromMilliseconds(200), BaseDirectory = _inputs.Dir }, persistence, clock)
             .WithExPectoWorker(new WorkerOptions { Devices = "cpu:0", HeartbeatInterval = TimeSpan.FromMilliseconds(500) }, new EngineCatalog(), withProxies: false));
         builder.Services.AddSingleton<IScheduleAdmin, ScheduleAdmin>();
@@ -106,7 +107,7 @@ public sealed class ScheduleManagerTests : IDisposable
             var later = await WaitAsync(host, "every-second", s => s.LastRunAt > done.LastRunAt!.Value.AddSeconds(1));
             Assert.Equal("up to date (6 gene(s))", later.LastOutcome);
             var job = Assert.Single(await JobsAsync(host));
-            Assert.Equal((running.RunningJobId, "complete", 6), (job.JobId, job.Phase, job.Committed));
+            Assert.Equal((running.RunningJobId, JobPhase.Complete, 6), (job.JobId, job.Phase, job.Committed));
 
             var runFolder = job.OutputDir;
             Assert.Equal(Path.Combine(_inputs.Out, "runs"), Path.GetDirectoryName(runFolder));
@@ -117,6 +118,53 @@ public sealed class ScheduleManagerTests : IDisposable
         }
         finally
         {
+            await StopAsync(host);
+        }
+    }
+
+    /// <summary>Holds every job's finalization until released, so a cancelled job stays "cancelling".</summary>
+    private sealed class GatedFinalizer : IJobFinalizer
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<IReadOnlyList<string>> FinalizeAsync(FinishedJob job, CancellationToken ct)
+        {
+            Entered.TrySetResult();
+            await Release.Task;
+            return [];
+        }
+    }
+
+    [Fact]
+    public async Task A_job_that_is_still_cancelling_is_not_recorded_as_a_finished_run()
+    {
+        var gate = new GatedFinalizer();
+        var host = await StartAsync(new ManualClock(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero)), gate);
+        try
+        {
+            var admin = Admin(host);
+            await admin.AddAsync("yearly", "0 0 1 1 *", Spec(delayMs: 2000), Ct);
+            var run = await admin.RunNowAsync("yearly", false, Ct);
+            string jobId = run.JobId!;
+            var jobManager = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<JobManager>(Ct);
+            var cancel = await jobManager.Ask<ControlJobResponse>(new ControlJob(jobId, JobControl.Cancel), TimeSpan.FromSeconds(10), Ct);
+            Assert.Null(cancel.Error);
+            await gate.Entered.Task.WaitAsync(Patience, Ct);
+            Assert.Equal(JobPhase.Cancelling, (await JobsAsync(host)).Single(j => j.JobId == jobId).Phase);
+
+            // The schedule polls every 200 ms: many polls see the job cancelling; the run must stay open.
+            await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+            var during = (await admin.ListAsync(Ct)).Single(s => s.Name == "yearly");
+            Assert.Equal(jobId, during.RunningJobId);
+
+            gate.Release.SetResult();
+            var done = await FinishedAsync(host, "yearly", jobId);
+            Assert.StartsWith("cancelled: 0 gene(s) recomputed", done.LastOutcome);
+        }
+        finally
+        {
+            gate.Release.TrySetResult();
             await StopAsync(host);
         }
     }

@@ -2,6 +2,7 @@ using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
 using ExPecto.Protocol.State;
+using ExPecto.Protocol;
 
 namespace ExPecto.Cluster.Tests.State;
 
@@ -26,7 +27,7 @@ public sealed class JobBookTests
         var book = Submitted();
         Assert.Empty(book.Decide(new SubmitJob("j1", Spec, Digests, Genes)));
         Assert.Equal(["j1"], book.Order);
-        Assert.Equal("running", book.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Running, book.Jobs["j1"].Phase);
     }
 
     [Fact]
@@ -46,11 +47,11 @@ public sealed class JobBookTests
         var book = Run(Submitted(), new GeneSettled("j1", new GeneResult("G1", "chr1", 1, Outcome, null)));
         Assert.Empty(book.Decide(new FinishJob("j1", true, [])));
         book = Run(book, new GeneSettled("j1", new GeneResult("G2", "chr2", 3, null, "boom")));
-        Assert.Equal("finalizing", book.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Finalizing, book.Jobs["j1"].Phase);
         var finished = book.Jobs["j1"].ToFinished();
         Assert.False(finished.IsComplete);
         book = Run(book, new FinishJob("j1", false, []));
-        Assert.Equal("partial", book.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Partial, book.Jobs["j1"].Phase);
         Assert.Empty(book.Decide(new FinishJob("j1", false, [])));
     }
 

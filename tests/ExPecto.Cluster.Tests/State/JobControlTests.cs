@@ -3,6 +3,7 @@ using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
 using ExPecto.Protocol.State;
+using ExPecto.Protocol;
 
 namespace ExPecto.Cluster.Tests.State;
 
@@ -30,12 +31,12 @@ public sealed class JobControlTests
     public void Pause_stops_leasing_and_resume_restores_it()
     {
         var paused = Run(Submitted(), new ControlJob("j1", JobControl.Pause));
-        Assert.Equal("paused", paused.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Paused, paused.Jobs["j1"].Phase);
         Assert.False(paused.Jobs["j1"].Leasable);
         Assert.Equal("job j1 is already paused", paused.Refusal(new ControlJob("j1", JobControl.Pause)));
 
         var resumed = Run(paused, new ControlJob("j1", JobControl.Resume));
-        Assert.Equal("running", resumed.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Running, resumed.Jobs["j1"].Phase);
         Assert.True(resumed.Jobs["j1"].Leasable);
         Assert.Contains("not paused", resumed.Refusal(new ControlJob("j1", JobControl.Resume)));
     }
@@ -53,7 +54,7 @@ public sealed class JobControlTests
     {
         var book = Settle(Submitted(), "G1", ok: true);
         book = Run(book, new ControlJob("j1", JobControl.Cancel));
-        Assert.Equal("cancelling", book.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Cancelling, book.Jobs["j1"].Phase);
         Assert.True(book.Jobs["j1"].Finishable);
         Assert.NotNull(book.Refusal(new ControlJob("j1", JobControl.Resume)));
 
@@ -65,7 +66,7 @@ public sealed class JobControlTests
 
         // Even a finalizer that reports "complete" cannot make a cancelled job complete.
         book = Run(book, new FinishJob("j1", Complete: true, []));
-        Assert.Equal("cancelled", book.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Cancelled, book.Jobs["j1"].Phase);
         Assert.False(book.Jobs["j1"].Finished!.Complete);
         Assert.NotNull(book.Refusal(new ControlJob("j1", JobControl.Cancel)));
     }
@@ -84,7 +85,7 @@ public sealed class JobControlTests
     {
         var book = Settle(Settle(Settle(Submitted(), "G1", ok: true), "G2", ok: false), "G3", ok: false);
         book = Run(book, new FinishJob("j1", false, []));
-        Assert.Equal("partial", book.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Partial, book.Jobs["j1"].Phase);
 
         var events = book.Decide(new ControlJob("j1", JobControl.RetryFailed));
         var reopened = Assert.IsType<JobReopened>(Assert.Single(events));
@@ -92,7 +93,7 @@ public sealed class JobControlTests
         Assert.Equal(1, reopened.Round);
 
         book = book.Apply(reopened);
-        Assert.Equal("running", book.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Running, book.Jobs["j1"].Phase);
         Assert.Null(book.Jobs["j1"].Finished);
         Assert.Equal(["G2", "G3"], book.Jobs["j1"].Unsettled.Select(g => g.GeneId));
         Assert.Equal("job j1 has no failed genes", book.Refusal(new ControlJob("j1", JobControl.RetryFailed)));
@@ -100,7 +101,7 @@ public sealed class JobControlTests
         // The retried genes settle again, and the job finishes again.
         book = Settle(Settle(book, "G2", ok: true), "G3", ok: true);
         book = Run(book, new FinishJob("j1", true, []));
-        Assert.Equal("complete", book.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Complete, book.Jobs["j1"].Phase);
         Assert.True(book.Jobs["j1"].ToFinished().IsComplete);
     }
 
@@ -113,10 +114,10 @@ public sealed class JobControlTests
         var again = JobBook.FromSnapshot(book.ToSnapshot());
         Assert.True(again.Jobs["j1"].Paused);
         Assert.Equal(1, again.Jobs["j1"].Round);
-        Assert.Equal("paused", again.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Paused, again.Jobs["j1"].Phase);
 
         var cancelled = JobBook.FromSnapshot(Run(book, new ControlJob("j1", JobControl.Cancel)).ToSnapshot());
-        Assert.Equal("cancelling", cancelled.Jobs["j1"].Phase);
+        Assert.Equal(JobPhase.Cancelling, cancelled.Jobs["j1"].Phase);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed record JobStatusResponse(IReadOnlyList<JobStatusView> Jobs) : IExP
 /// Progress of a job. Phase: running, paused, finalizing, complete, partial, cancelling, cancelled.
 /// <paramref name="SubmittedAtMs"/> and <paramref name="FinishedAtMs"/> are Unix ms (0: unknown, e.g. jobs journaled before they were recorded).
 /// </summary>
-public sealed record JobStatusView(string JobId, string Phase, int Genes, int Committed, int Failed, int Leased, string OutputDir, IReadOnlyList<GeneResult> FailedGenes)
+public sealed record JobStatusView(string JobId, JobPhase Phase, int Genes, int Committed, int Failed, int Leased, string OutputDir, IReadOnlyList<GeneResult> FailedGenes)
 {
     public long SubmittedAtMs { get; init; }
 

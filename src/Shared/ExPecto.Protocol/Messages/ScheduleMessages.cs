@@ -90,4 +90,4 @@ public sealed record ScheduleRunUpToDate(string Name, DateTimeOffset? DueAt, Dat
 public sealed record ScheduleRunFailed(string Name, DateTimeOffset? DueAt, DateTimeOffset At, string Error) : IScheduleEvent;
 
 /// <summary>The run's job finished (<paramref name="Phase"/>: complete, partial, …); <paramref name="Committed"/> genes now hold the run's digests.</summary>
-public sealed record ScheduleRunFinished(string Name, string JobId, DateTimeOffset At, string Phase, IReadOnlyList<string> Committed, int Failed) : IScheduleEvent;
+public sealed record ScheduleRunFinished(string Name, string JobId, DateTimeOffset At, JobPhase Phase, IReadOnlyList<string> Committed, int Failed) : IScheduleEvent;

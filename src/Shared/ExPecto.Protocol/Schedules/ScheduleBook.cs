@@ -122,7 +122,7 @@ public sealed record ScheduleBook(ImmutableSortedDictionary<string, ScheduleStat
             ScheduleRunFinished f when s.Running is { } run && run.JobId == f.JobId => s with
             {
                 Running = null,
-                LastOutcome = $"{f.Phase}: {f.Committed.Count} gene(s) recomputed, {f.Failed} failed",
+                LastOutcome = $"{f.Phase.Name()}: {f.Committed.Count} gene(s) recomputed, {f.Failed} failed",
                 Committed = s.Committed.SetItems(f.Committed
                     .Where(run.Submitted.ContainsKey)
                     .Select(g => KeyValuePair.Create(g, new CommittedGene(run.Submitted[g].Chrom, run.Submitted[g].Digest, run.RunFolder)))),

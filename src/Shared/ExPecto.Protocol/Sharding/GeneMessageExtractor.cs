@@ -14,14 +14,10 @@ public sealed class GeneMessageExtractor() : HashCodeMessageExtractor(ShardCount
     public const int ShardCount = 100;
     public const string TypeName = "gene";
 
-    /// <summary>Entity id of a gene: "{jobId}|{geneId}" (job ids never contain '|').</summary>
-    public static string EntityIdOf(string jobId, string geneId) => jobId + "|" + geneId;
+    /// <summary>Entity id of a gene: <see cref="GeneKey"/>'s "{jobId}|{geneId}".</summary>
+    public static string EntityIdOf(string jobId, string geneId) => new GeneKey(jobId, geneId).ToString();
 
-    public static (string JobId, string GeneId) Parse(string entityId)
-    {
-        int bar = entityId.IndexOf('|');
-        return bar < 0 ? (entityId, "") : (entityId[..bar], entityId[(bar + 1)..]);
-    }
+    public static GeneKey Parse(string entityId) => GeneKey.Parse(entityId);
 
     public override string? EntityId(object message) => message switch
     {

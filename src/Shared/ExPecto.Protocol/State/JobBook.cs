@@ -63,10 +63,9 @@ public sealed record JobState(
     /// <summary>Ready to finalize: every gene settled, or cancelled (the rest will never run).</summary>
     public bool Finishable => Finished is null && (AllSettled || Cancelled);
 
-    /// <summary>running, paused, finalizing, complete, partial, cancelling or cancelled.</summary>
-    public string Phase => Finished is { } f
-        ? (Cancelled ? "cancelled" : f.Complete ? "complete" : "partial")
-        : Cancelled ? "cancelling" : AllSettled ? "finalizing" : Paused ? "paused" : "running";
+    public JobPhase Phase => Finished is { } f
+        ? (Cancelled ? JobPhase.Cancelled : f.Complete ? JobPhase.Complete : JobPhase.Partial)
+        : Cancelled ? JobPhase.Cancelling : AllSettled ? JobPhase.Finalizing : Paused ? JobPhase.Paused : JobPhase.Running;
 }
 
 /// <summary>
@@ -100,11 +99,11 @@ public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, Immutab
             return $"unknown job '{c.JobId}'";
         return c.Control switch
         {
-            _ when job.Cancelled => $"job {c.JobId} is {job.Phase}",
-            JobControl.Pause when job.Finished is not null => $"job {c.JobId} is {job.Phase}; nothing to pause",
+            _ when job.Cancelled => $"job {c.JobId} is {job.Phase.Name()}",
+            JobControl.Pause when job.Finished is not null => $"job {c.JobId} is {job.Phase.Name()}; nothing to pause",
             JobControl.Pause when job.Paused => $"job {c.JobId} is already paused",
-            JobControl.Resume when !job.Paused => $"job {c.JobId} is {job.Phase}, not paused",
-            JobControl.Cancel when job.Finished is not null => $"job {c.JobId} is {job.Phase}; nothing to cancel",
+            JobControl.Resume when !job.Paused => $"job {c.JobId} is {job.Phase.Name()}, not paused",
+            JobControl.Cancel when job.Finished is not null => $"job {c.JobId} is {job.Phase.Name()}; nothing to cancel",
             JobControl.RetryFailed when job.FailedCount == 0 => $"job {c.JobId} has no failed genes",
             JobControl.Pause or JobControl.Resume or JobControl.Cancel or JobControl.RetryFailed => null,
             _ => $"unknown control {c.Control}",

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using ExPecto.Hosting;
+using ExPecto.Protocol;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
 
@@ -70,7 +71,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private static string Key(string jobId, string geneId) => jobId + "|" + geneId;
+    private static string Key(string jobId, string geneId) => new GeneKey(jobId, geneId).ToString();
 
     protected override void PreStart()
     {
