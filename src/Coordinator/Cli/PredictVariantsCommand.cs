@@ -38,9 +38,9 @@ internal static class PredictVariantsCommand
     {
         var clock = Stopwatch.StartNew();
         using var genome = IndexedFasta.Open(inputs.Genome);
-        var models = TissueModelSet.Load(inputs.Models);
         var annotation = closestGene is null ? GeneAnnotation.Load(inputs.Annotation) : null;
         using var model = TorchChromatinModel.Load(inputs.Beluga, inputs.Torch);
+        var models = TissueModelSet.Load(inputs.Models, model.FeatureCount); // F comes from the weight file
         var matrix = new EffectMatrix(models);
         var predictor = new VariantEffectPredictor(genome, model, matrix, Math.Max(1, inputs.Torch.BatchSize / 9));
         long warned = 0;
