@@ -25,7 +25,7 @@ internal static class FeaturesCommand
         {
             var inputs = science.Resolve(parse);
             using var genome = IndexedFasta.Open(inputs.Genome);
-            var selected = ExPecto.Core.Annotation.GeneAnnotation.Load(inputs.Annotation).Select(parse.GetValue(genes)!);
+            var selected = ScienceOptions.LoadAnnotation(inputs, genome).Select(parse.GetValue(genes)!);
             using var model = TorchChromatinModel.Load(inputs.Beluga, inputs.Torch);
             var predictor = new ExpressionPredictor(genome, model);
             int cols = model.FeatureCount * 10;

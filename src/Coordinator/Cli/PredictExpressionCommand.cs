@@ -24,7 +24,7 @@ internal static class PredictExpressionCommand
         {
             var inputs = science.Resolve(parse);
             using var genome = IndexedFasta.Open(inputs.Genome);
-            var annotation = GeneAnnotation.Load(inputs.Annotation);
+            var annotation = ScienceOptions.LoadAnnotation(inputs, genome);
             var selected = annotation.Select(parse.GetValue(genes)!);
             using var model = TorchChromatinModel.Load(inputs.Beluga, inputs.Torch);
             var models = TissueModelSet.Load(inputs.Models, model.FeatureCount); // F comes from the weight file

@@ -38,7 +38,7 @@ internal static class PredictVariantsCommand
     {
         var clock = Stopwatch.StartNew();
         using var genome = IndexedFasta.Open(inputs.Genome);
-        var annotation = closestGene is null ? GeneAnnotation.Load(inputs.Annotation) : null;
+        var annotation = closestGene is null ? ScienceOptions.LoadAnnotation(inputs, genome) : null;
         using var model = TorchChromatinModel.Load(inputs.Beluga, inputs.Torch);
         var models = TissueModelSet.Load(inputs.Models, model.FeatureCount); // F comes from the weight file
         var matrix = new EffectMatrix(models);

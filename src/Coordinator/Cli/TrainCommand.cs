@@ -16,7 +16,7 @@ internal static class TrainCommand
     {
         var features = new Option<FileInfo>("--features") { Description = "Feature-matrix Parquet from `expecto features`: column 'gene', optional 'chrom' and 'type', then one column per feature (10·F: 20,020 for Beluga)", Required = true };
         var expression = new Option<FileInfo>("--expression") { Description = "Expression table genes × tissues (CSV, TSV or GTEx GCT; e.g. GTEx median TPM): an id column, then one column per tissue", Required = true };
-        var annotation = new Option<FileInfo?>("--annotation") { Description = "geneanno.csv or a TSS BED for each gene's chromosome and type (default: the 'chrom'/'type' columns of --features, else a chromosome column of --expression)" };
+        var annotation = new Option<FileInfo?>("--annotation") { Description = "GTF/GFF3, geneanno.csv or a TSS BED for each gene's chromosome and type (default: the 'chrom'/'type' columns of --features, else a chromosome column of --expression)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: writes training/models/<tissue>.json (XGBoost JSON) and .save (ExPecto binary), training/modellist, training/summary.tsv, training/holdout_predictions.tsv", Required = true };
         var tissues = new Option<string[]>("--tissue") { Description = "Tissue column(s) to train (default: all)", AllowMultipleArgumentsPerToken = true };
         var idColumn = new Option<string?>("--id-column") { Description = "Id column of the expression table (default: id, gene_id, gene, Name or the first)" };
@@ -106,7 +106,7 @@ internal static class TrainCommand
         return command;
     }
 
-    /// <summary>geneanno.csv or a TSS BED, through the same reader the prediction commands use.</summary>
+    /// <summary>GTF/GFF3, geneanno.csv or a TSS BED, through the same reader the prediction commands use.</summary>
     private static IReadOnlyList<GeneAnnotation> ReadAnnotation(string path) =>
         ExPecto.Core.Annotation.GeneAnnotation.Load(path).Genes
             .Select(g => new GeneAnnotation(g.Id, g.Symbol, g.Chrom, g.StrandChar, g.Tss, g.Tss, g.Type)).ToArray();
