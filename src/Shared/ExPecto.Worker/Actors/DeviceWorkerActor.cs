@@ -208,7 +208,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         foreach (string key in queued)
         {
             var grant = _held[key].Grant;
-            _genes.Tell(new FailGene(grant.Item.JobId, grant.Item.GeneId, grant.Attempt, _workerId,
+            _genes.Tell(new HandBackGene(grant.Item.JobId, grant.Item.GeneId, grant.Attempt, _workerId,
                 $"handed back unstarted: device {_device} of worker {_workerId} is stuck on gene {item.GeneId}"));
             Drop(key);
         }
