@@ -94,7 +94,7 @@ public static class ExPectoHostingExtensions
             $$"""
             akka.cluster.split-brain-resolver.stable-after = {{(int)options.DowningStableAfter.TotalMilliseconds}}ms
             akka.cluster.failure-detector.acceptable-heartbeat-pause = {{(int)options.FailureDetectorPause.TotalMilliseconds}}ms
-            akka.cluster.log-info = off
+            akka.cluster.log-info = {{(options.LogMembership ? "on" : "off")}}
             akka.loglevel = {{(options.LogFile is null ? options.LogLevel : "INFO")}}
             {{(options.LogFile is null ? "" : "akka.loggers = [\"ExPecto.Hosting.FileLogger, ExPecto.Hosting\"]")}}
             akka.stdout-loglevel = {{(options.LogFile is null ? options.LogLevel : "WARNING")}}

@@ -141,7 +141,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         var grant = held.Grant;
         var ct = held.Cancel.Token;
         var processor = _processor;
-        _log.Debug("{0}: processing gene {1} of job {2} (attempt {3})", _device, grant.Item.GeneId, grant.Item.JobId, grant.Attempt);
+        _log.Info("{0}: processing gene {1} of job {2} (attempt {3})", _device, grant.Item.GeneId, grant.Item.JobId, grant.Attempt);
         // A dedicated thread per gene run: the engine's thread-bound state never hops between pool threads.
         Task.Factory.StartNew(() => processor.ProcessAsync(grant.Item, ct).GetAwaiter().GetResult(),
                 ct, TaskCreationOptions.LongRunning, TaskScheduler.Default)
