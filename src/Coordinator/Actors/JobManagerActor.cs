@@ -115,6 +115,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
             RevokeOrphans();
             WakeQuietGenes();
             TryDispatch();
+            CoordinatorMetrics.SetInFlight(_owner.Count);
         });
         // Each snapshot holds the whole book: keep the newest and the one before it (a fallback), not every one ever
         // taken, or the store grows with the square of a job's size; and drop the events up to the older kept one,
@@ -158,6 +159,25 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
                 SaveSnapshot(_book.ToSnapshot());
             after(persisted);
         });
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        CoordinatorMetrics.JournalWriteFailed();
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        CoordinatorMetrics.JournalWriteFailed();
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    // The singleton moved or stopped: this node leases nothing any more.
+    protected override void PostStop()
+    {
+        CoordinatorMetrics.SetInFlight(0);
+        base.PostStop();
     }
 
     private void AfterRecovery()
@@ -426,6 +446,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         {
             SubmittedAtMs = job.SubmittedAtMs,
             FinishedAtMs = job.Finished?.AtMs ?? 0,
+            Mutations = job.Settled.Values.Sum(r => r.Outcome?.Rows ?? 0),
         };
     }
 
