@@ -4,11 +4,11 @@ using ExPecto.Admin;
 using ExPecto.Admin.Hosting;
 using ExPecto.Coordinator.Admin;
 using ExPecto.Coordinator.Schedules;
-using ExPecto.GpuWorker;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
+using ExPecto.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

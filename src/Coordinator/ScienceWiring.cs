@@ -10,7 +10,7 @@ namespace ExPecto.Coordinator;
 internal static class ScienceWiring
 {
     public static EngineCatalog Engines(TimeSpan fakeDelay) =>
-        GpuWorker.Science.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(fakeDelay));
+        Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(fakeDelay));
 
     public static IJobFinalizer Finalizer() => new GenesTableFinalizer();
 }

@@ -1,9 +1,9 @@
 using Akka.Hosting;
 using ExPecto.Admin.Hosting;
-using ExPecto.GpuWorker;
-using ExPecto.GpuWorker.Science;
 using ExPecto.Hosting;
+using ExPecto.Mutagenesis;
 using ExPecto.Protocol.Processing;
+using ExPecto.Worker;
 using Microsoft.Extensions.Hosting;
 
 // `expecto-worker --coordinator host:port[,host:port] --device cpu|cuda:0,cuda:1 [--port 0] [--slots 1] [--admin 127.0.0.1:9110]`

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ExPecto.Coordinator.Jobs;
 using ExPecto.Core;
+using ExPecto.Core.Mutagenesis;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Processing;
 
@@ -20,7 +21,9 @@ internal sealed class JobArguments
     public Option<int?> Radius { get; } = new("--radius") { Description = $"Mutated positions each side of the TSS (default {RealRadius}; {DemoRadius} on the bundled demo)" };
     public Option<double> Threshold { get; } = new("--threshold") { Description = "|effect| for a strong row (natural-log fold change)", DefaultValueFactory = _ => 0.3 };
     public Option<string> Engine { get; } = new("--engine") { Description = "Mutation delta engine (incremental, naive, fake)", DefaultValueFactory = _ => "incremental" };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Mutations per engine batch", DefaultValueFactory = _ => 64 };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = BatchSizeMeaning, DefaultValueFactory = _ => MutagenesisOptions.DefaultBatchSize };
+
+    public const string BatchSizeMeaning = "Mutations per engine call (bounds memory; results do not depend on it)";
     public Option<FileInfo?> Spec { get; } = new("--spec") { Description = "Job spec file (JSON with the same fields as these flags; docs/operations.md); the other job flags are then not used" };
     public Option<string[]> Parameters { get; } = new("--param") { Description = "Engine parameter key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
 

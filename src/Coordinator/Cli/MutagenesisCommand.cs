@@ -14,7 +14,8 @@ internal static class MutagenesisCommand
 {
     public static Command Create()
     {
-        var science = new ScienceOptions();
+        // One meaning of the batch size with `run` and the workers: mutations per engine call (same default).
+        var science = new ScienceOptions(JobArguments.BatchSizeMeaning, MutagenesisOptions.DefaultBatchSize);
         var genes = new Option<string>("--genes") { Description = "Genes: ID,ID,… | @file | chrom:chr20 | all", DefaultValueFactory = _ => "all" };
         var radius = new Option<int>("--radius") { Description = "Mutate every position TSS−R..TSS+R (ExPecto: 1000)", DefaultValueFactory = _ => MutagenesisOptions.DefaultRadius };
         var output = new Option<string>("--out") { Description = "Dataset folder (effects/, strong_effects/, genes.parquet)", Required = true };
@@ -34,13 +35,13 @@ internal static class MutagenesisCommand
             var models = TissueModelSet.Load(inputs.Models);
             if (inputs.Torch.Threads is int threads) TorchSharp.torch.set_num_threads(threads);
             using var deltaEngine = DeltaEngines.Create(parse.GetValue(engine)!, inputs.Beluga,
-                new DeltaEngineOptions { Device = inputs.Torch.Device, MutationsPerBatch = Math.Max(1, inputs.Torch.BatchSize) });
+                new DeltaEngineOptions { Device = inputs.Torch.Device, MutationsPerBatch = inputs.Torch.BatchSize });
             var options = new MutagenesisOptions
             {
                 OutputDirectory = parse.GetValue(output)!,
                 Radius = r,
                 StrongThreshold = parse.GetValue(threshold),
-                BatchSize = Math.Max(1, inputs.Torch.BatchSize),
+                BatchSize = inputs.Torch.BatchSize,
             };
             var runner = new MutagenesisRunner(deltaEngine, new ExpectoEffectProjector(models), options);
             var list = selected.Select(g => new MutagenesisGene(g.Id, g.Chrom, g.Strand, g.Tss)).ToList();

@@ -6,14 +6,15 @@ using ExPecto.Core.Variants;
 namespace ExPecto.Coordinator.Cli;
 
 /// <summary>The inputs every science command shares. Omitted paths default to the bundled demo.</summary>
-internal sealed class ScienceOptions
+/// <param name="batchSizeMeaning">What --batch-size counts for this command (mutagenesis: mutations per engine call, as in `run`).</param>
+internal sealed class ScienceOptions(string batchSizeMeaning = "Windows per forward pass", int batchSizeDefault = 32)
 {
     public Option<string?> Genome { get; } = new("--genome") { Description = "Indexed FASTA (plain + .fai, or BGZF + .fai + .gzi); default: the bundled demo genome" };
     public Option<string?> Annotation { get; } = new("--annotation") { Description = "Genes: ExPecto geneanno.csv or a TSS BED; default: the demo genes" };
     public Option<string?> Beluga { get; } = new("--beluga") { Description = "Beluga weights (PyTorch state dict, zip or legacy); default: the demo weights (NOT biological)" };
     public Option<string?> Models { get; } = new("--models") { Description = "ExPecto modellist (TSV ModelName, Tissue); default: the demo models (NOT biological)" };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N (CUDA needs the CUDA build)", DefaultValueFactory = _ => "cpu" };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Windows per forward pass", DefaultValueFactory = _ => 32 };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = batchSizeMeaning, DefaultValueFactory = _ => batchSizeDefault };
     public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads for inference (default: libtorch's choice)" };
 
     public void AddTo(Command command)

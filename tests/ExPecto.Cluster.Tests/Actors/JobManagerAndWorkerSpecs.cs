@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Akka.Persistence.Hosting;
 using ExPecto.Coordinator.Actors;
-using ExPecto.GpuWorker.Actors;
+using ExPecto.Worker.Actors;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;

@@ -6,7 +6,7 @@ using ExPecto.Admin.Contracts;
 using ExPecto.Admin.Hosting;
 using ExPecto.Coordinator;
 using ExPecto.Coordinator.Admin;
-using ExPecto.GpuWorker;
+using ExPecto.Worker;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Processing;

@@ -40,26 +40,37 @@ public sealed record MutagenesisRunSummary(
     TimeSpan Elapsed,
     string GenesTablePath);
 
+/// <summary>One gene's outcome: its result, and whether its files were already complete (nothing recomputed).</summary>
+/// <param name="Result">Just computed, or read from the gene's summary when <paramref name="Skipped"/>.</param>
+public sealed record MutagenesisGeneRun(GeneResult Result, bool Skipped);
+
 /// <summary>
-/// Runs a saturation-mutagenesis job in one process: genes one after another on the calling thread, skipping genes
-/// whose output is already complete (<see cref="GeneOutputValidator"/>), then rebuilds genes.parquet from the
-/// summaries of all the run's genes. Stops at the first failing gene; finished genes stay, so a re-run resumes.
+/// Saturation mutagenesis with one engine and one projector into one dataset folder. <see cref="RunGene"/> is THE
+/// per-gene step — `expecto mutagenesis`, `expecto run` and every cluster worker call it, so they share one meaning
+/// of the batch size (mutations per engine call) and the same checks (names, strand, the expected mutation count of
+/// a complete gene). <see cref="Run"/> is the in-process job: genes one after another on the calling thread,
+/// skipping genes whose output is already complete (<see cref="GeneOutputValidator"/>), then genes.parquet rebuilt
+/// from the summaries of all the run's genes. It stops at the first failing gene; finished genes stay, so a re-run
+/// resumes.
 /// </summary>
 public sealed class MutagenesisRunner
 {
-    private readonly IMutationDeltaEngine _engine;
     private readonly IEffectProjector _projector;
     private readonly MutagenesisOptions _options;
     private readonly TimeProvider _time;
+    private readonly MutagenesisLayout _layout;
+    private readonly GeneMutagenesisPipeline _pipeline;
 
     public MutagenesisRunner(IMutationDeltaEngine engine, IEffectProjector projector, MutagenesisOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(options.Radius);
-        _engine = engine;
         _projector = projector;
         _options = options;
         _time = time ?? TimeProvider.System;
+        _layout = new MutagenesisLayout(options.OutputDirectory);
+        _pipeline = new GeneMutagenesisPipeline(
+            engine, projector, _layout, options.StrongThreshold, options.BatchSize, options.RowGroupRows);
     }
 
     /// <param name="fetch">
@@ -78,19 +89,14 @@ public sealed class MutagenesisRunner
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (MutagenesisGene g in genes)
         {
-            MutagenesisLayout.CheckName("gene", g.Id);
-            MutagenesisLayout.CheckName("chromosome", g.Chrom);
+            CheckGene(g);
             if (!ids.Add(g.Id)) throw new InputException($"gene '{g.Id}' is listed twice");
-            if (g.Strand is not (1 or -1)) throw new InputException($"gene '{g.Id}': strand must be +1 or −1, found {g.Strand}");
         }
 
-        var layout = new MutagenesisLayout(_options.OutputDirectory);
-        layout.EnsureFolders();
+        _layout.EnsureFolders();
         long started = _time.GetTimestamp();
-        if (_options.DeleteStaleTempFiles) AtomicFile.DeleteStaleTempFiles(layout.Root, _time.GetUtcNow().UtcDateTime);
+        if (_options.DeleteStaleTempFiles) AtomicFile.DeleteStaleTempFiles(_layout.Root, _time.GetUtcNow().UtcDateTime);
 
-        var pipeline = new GeneMutagenesisPipeline(
-            _engine, _projector, layout, _options.StrongThreshold, _options.BatchSize, _options.RowGroupRows);
         int done = 0, computed = 0, skippedGenes = 0, skippedPositions = 0;
         long mutationsComputed = 0, mutationsTotal = 0, strongRows = 0;
         TimeSpan computeTime = TimeSpan.Zero;
@@ -98,37 +104,14 @@ public sealed class MutagenesisRunner
 
         foreach (MutagenesisGene gene in genes)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            MutagenesisRegion area = MutagenesisRegion.For(gene.Tss, _options.Radius);
-            byte[] region = FetchRegion(fetch, gene.Chrom, area);
-            int expected = MutationEnumerator.Count(region, area.Start0, gene.Tss, _options.Radius);
-            var expectation = new GeneOutputExpectation(
-                gene.Id, gene.Chrom, _options.Radius, _options.StrongThreshold, expected, _projector.TissueNames, gene.Tss, gene.Strand);
-            GeneOutputCheck check = GeneOutputValidator.Check(layout, expectation, _options.VerifyChecksumsOnSkip);
-            bool skipped = check.IsComplete;
-            GeneResult result;
+            long geneStart = _time.GetTimestamp();
+            var (result, skipped) = RunGene(gene, fetch, batchProgress, cancellationToken);
             if (skipped)
             {
-                result = check.Result!;
                 skippedGenes++;
             }
             else
             {
-                long geneStart = _time.GetTimestamp();
-                int doneInGene = 0;
-                Action<int>? onBatch = batchProgress is null
-                    ? null
-                    : n => batchProgress(new MutagenesisBatchProgress(gene.Id, doneInGene += n, expected));
-                try
-                {
-                    result = pipeline.Run(
-                        new GeneMutagenesisInput(gene.Id, gene.Chrom, gene.Strand, gene.Tss, region, area.Start0, _options.Radius),
-                        onBatch, cancellationToken);
-                }
-                catch (Exception e) when (e is not (InputException or OperationCanceledException))
-                {
-                    throw new InvalidOperationException($"gene {gene.Id} ({gene.Chrom}:{gene.Tss}) failed: {e.Message}", e);
-                }
                 computeTime += _time.GetElapsedTime(geneStart);
                 mutationsComputed += result.Mutations;
                 computed++;
@@ -150,10 +133,62 @@ public sealed class MutagenesisRunner
         }
 
         // From the summary files, not from memory: the one code path the cluster's final step uses too.
-        GenesTableWriter.Rebuild(layout, genes.Select(g => g.Id));
+        GenesTableWriter.Rebuild(_layout, genes.Select(g => g.Id));
         return new MutagenesisRunSummary(
             genes.Count, computed, skippedGenes, mutationsComputed, mutationsTotal, strongRows, skippedPositions,
-            _time.GetElapsedTime(started), layout.Full(MutagenesisLayout.GenesFile));
+            _time.GetElapsedTime(started), _layout.Full(MutagenesisLayout.GenesFile));
+    }
+
+    /// <summary>
+    /// One gene: its files are checked against what a complete run of it holds (summary, row counts, columns, the
+    /// expected mutation count, checksums when <see cref="MutagenesisOptions.VerifyChecksumsOnSkip"/>); when complete
+    /// the stored result is returned, otherwise the gene is computed and written (temp-then-rename). Deterministic:
+    /// a repeated call writes identical bytes, which keeps a cluster's repeated attempts idempotent.
+    /// </summary>
+    /// <exception cref="InputException">A bad gene id, chromosome or strand.</exception>
+    /// <exception cref="InvalidOperationException">The computation failed (the message names the gene).</exception>
+    public MutagenesisGeneRun RunGene(
+        MutagenesisGene gene,
+        Func<string, long, int, byte[]> fetch,
+        Action<MutagenesisBatchProgress>? batchProgress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(gene);
+        ArgumentNullException.ThrowIfNull(fetch);
+        CheckGene(gene);
+        cancellationToken.ThrowIfCancellationRequested();
+        _layout.EnsureFolders();
+        MutagenesisRegion area = MutagenesisRegion.For(gene.Tss, _options.Radius);
+        byte[] region = FetchRegion(fetch, gene.Chrom, area);
+        int expected = MutationEnumerator.Count(region, area.Start0, gene.Tss, _options.Radius);
+        var expectation = new GeneOutputExpectation(
+            gene.Id, gene.Chrom, _options.Radius, _options.StrongThreshold, expected, _projector.TissueNames, gene.Tss, gene.Strand);
+        GeneOutputCheck check = GeneOutputValidator.Check(_layout, expectation, _options.VerifyChecksumsOnSkip);
+        if (check.IsComplete && check.Result is not null)
+            return new MutagenesisGeneRun(check.Result, Skipped: true);
+
+        int doneInGene = 0;
+        Action<int>? onBatch = batchProgress is null
+            ? null
+            : n => batchProgress(new MutagenesisBatchProgress(gene.Id, doneInGene += n, expected));
+        try
+        {
+            GeneResult result = _pipeline.Run(
+                new GeneMutagenesisInput(gene.Id, gene.Chrom, gene.Strand, gene.Tss, region, area.Start0, _options.Radius),
+                onBatch, cancellationToken);
+            return new MutagenesisGeneRun(result, Skipped: false);
+        }
+        catch (Exception e) when (e is not (InputException or OperationCanceledException))
+        {
+            throw new InvalidOperationException($"gene {gene.Id} ({gene.Chrom}:{gene.Tss}) failed: {e.Message}", e);
+        }
+    }
+
+    private static void CheckGene(MutagenesisGene g)
+    {
+        MutagenesisLayout.CheckName("gene", g.Id);
+        MutagenesisLayout.CheckName("chromosome", g.Chrom);
+        if (g.Strand is not (1 or -1)) throw new InputException($"gene '{g.Id}': strand must be +1 or −1, found {g.Strand}");
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace ExPecto.Protocol.Processing;
 /// <param name="Radius">Mutated positions per side of the TSS (ExPecto: 1,000, giving 2,001 positions).</param>
 /// <param name="Threshold">|effect| at or above which a row is "strong" (ExPecto's catalogue: 0.3, natural-log fold change).</param>
 /// <param name="Engine">Mutation delta engine name (naive, incremental, fake).</param>
-/// <param name="BatchSize">Windows per model batch.</param>
+/// <param name="BatchSize">Mutations per engine call (as `expecto mutagenesis --batch-size`); results do not depend on it.</param>
 public sealed record JobSpec(
     string GenomePath,
     string AnnotationPath,

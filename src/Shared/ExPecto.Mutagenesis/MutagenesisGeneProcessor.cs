@@ -8,7 +8,7 @@ using ExPecto.Core.Mutagenesis;
 using ExPecto.Core.Output;
 using ExPecto.Protocol.Processing;
 
-namespace ExPecto.GpuWorker.Science;
+namespace ExPecto.Mutagenesis;
 
 /// <summary>
 /// The real science behind the cluster seam: one gene's saturation mutagenesis with a Beluga delta engine
@@ -27,23 +27,20 @@ public sealed class MutagenesisGeneProcessor(string engine, string device) : IGe
         var loaded = Load(spec);
         if (!loaded.Annotation.TryGet(item.GeneId, out Gene gene))
             throw new InputException(spec.AnnotationPath, null, $"has no gene '{item.GeneId}'");
-        var layout = new MutagenesisLayout(spec.OutputDir);
-        layout.EnsureFolders();
-        var existing = GeneOutputValidator.Check(layout, new GeneOutputExpectation(gene.Id, gene.Chrom, spec.Radius, spec.Threshold,
-            Tissues: loaded.Projector.TissueNames, Tss: gene.Tss, Strand: gene.Strand), verifyChecksums: true);
-        GeneResult result;
-        if (existing.IsComplete && existing.Result is not null)
+        // The same per-gene step as `expecto mutagenesis`. Checksums are re-verified before a gene is reported as
+        // already done (a reported checksum is a promise), and stale temp files are not swept: other workers may
+        // be writing into the same folder.
+        var runner = new MutagenesisRunner(loaded.Engine, loaded.Projector, new MutagenesisOptions
         {
-            result = existing.Result;
-        }
-        else
-        {
-            var area = MutagenesisRegion.For(gene.Tss, spec.Radius);
-            byte[] region = MutagenesisRunner.FetchRegion(loaded.Fetch, gene.Chrom, area);
-            var pipeline = new GeneMutagenesisPipeline(loaded.Engine, loaded.Projector, layout, spec.Threshold, Math.Max(1, spec.BatchSize));
-            result = pipeline.Run(new GeneMutagenesisInput(gene.Id, gene.Chrom, gene.Strand, gene.Tss, region, area.Start0, spec.Radius), null, ct);
-        }
-        return Task.FromResult(ToOutcome(result));
+            OutputDirectory = spec.OutputDir,
+            Radius = spec.Radius,
+            StrongThreshold = spec.Threshold,
+            BatchSize = spec.BatchSize,
+            VerifyChecksumsOnSkip = true,
+            DeleteStaleTempFiles = false,
+        });
+        var run = runner.RunGene(new MutagenesisGene(gene.Id, gene.Chrom, gene.Strand, gene.Tss), loaded.Fetch, null, ct);
+        return Task.FromResult(ToOutcome(run.Result));
     }
 
     /// <summary>
@@ -74,7 +71,7 @@ public sealed class MutagenesisGeneProcessor(string engine, string device) : IGe
             var annotation = GeneAnnotation.Load(spec.AnnotationPath);
             var models = TissueModelSet.Load(spec.ModelsListPath);
             var deltaEngine = DeltaEngines.Create(engine, spec.BelugaWeightsPath,
-                new DeltaEngineOptions { Device = device, MutationsPerBatch = Math.Max(1, spec.BatchSize) });
+                new DeltaEngineOptions { Device = device, MutationsPerBatch = spec.BatchSize });
             _loaded = new Loaded(key, genome, annotation, deltaEngine, new ExpectoEffectProjector(models));
             return _loaded;
         }

@@ -4,7 +4,7 @@ using ExPecto.Hosting;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
 
-namespace ExPecto.GpuWorker.Actors;
+namespace ExPecto.Worker.Actors;
 
 /// <summary>
 /// One inference loop on one device. Pulls work by announcing its slots (the credit window) to the job manager,

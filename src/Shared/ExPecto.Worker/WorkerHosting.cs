@@ -1,10 +1,10 @@
 using Akka.Cluster;
 using Akka.Hosting;
-using ExPecto.GpuWorker.Actors;
+using ExPecto.Worker.Actors;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Processing;
 
-namespace ExPecto.GpuWorker;
+namespace ExPecto.Worker;
 
 /// <summary>The worker role: one <see cref="DeviceWorkerActor"/> per device, each with its own processor.</summary>
 public static class WorkerHosting

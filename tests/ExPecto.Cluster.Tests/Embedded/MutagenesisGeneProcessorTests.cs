@@ -1,0 +1,63 @@
+using ExPecto.Beluga.Ism;
+using ExPecto.Coordinator.Cli;
+using ExPecto.Core.Genome;
+using ExPecto.Mutagenesis;
+using ExPecto.Protocol.Processing;
+using CoreAnnotation = ExPecto.Core.Annotation.GeneAnnotation;
+
+namespace ExPecto.Cluster.Tests.Embedded;
+
+/// <summary>The cluster's science adapter runs the same per-gene step, with the same checks, as `expecto mutagenesis`.</summary>
+public sealed class MutagenesisGeneProcessorTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    [Fact]
+    public async Task A_gene_whose_files_no_longer_match_its_mutation_count_is_recomputed_not_reported_as_done()
+    {
+        // A 60 kb slice of the demo chr20 around HNF4A, as a plain FASTA, and the gene moved onto it.
+        string demo = Demo.Directory();
+        Demo.EnsureWeights(demo);
+        const string id = "ENSG00000101076";
+        const int radius = 5, half = 30_000;
+        Assert.True(CoreAnnotation.Load(Demo.Annotation(demo)).TryGet(id, out var gene));
+        var slice = new byte[2 * half];
+        using (var genome = IndexedFasta.Open(Demo.Genome(demo)))
+            genome.Fetch(gene.Chrom, gene.Tss - half, slice);
+        long offset = gene.Tss - half;
+        string bedLine = File.ReadLines(Demo.Annotation(demo)).Single(l => l.Contains(id, StringComparison.Ordinal));
+        string[] f = bedLine.Split('\t');
+        f[1] = (long.Parse(f[1]) - offset).ToString(); f[2] = (long.Parse(f[2]) - offset).ToString();
+        string bed = _tmp.Sub("genes.bed"), fasta = _tmp.Sub("slice.fa");
+        File.WriteAllText(bed, string.Join('\t', f) + "\n");
+        WriteFasta(fasta, gene.Chrom, slice);
+        Assert.True(CoreAnnotation.Load(bed).TryGet(id, out var moved));
+
+        var spec = new JobSpec(fasta, bed, Demo.Beluga(demo), Demo.ModelList(demo), _tmp.Sub("out"), radius, 0.3, DeltaEngines.Incremental, 8);
+        var item = new GeneWorkItem("j1", id, gene.Chrom, spec);
+        int all = 3 * (2 * radius + 1);
+        using (var processor = new MutagenesisGeneProcessor(DeltaEngines.Incremental, "cpu"))
+            Assert.Equal(all, (await processor.ProcessAsync(item, TestContext.Current.CancellationToken)).Rows);
+
+        // The reference now has an N next to the TSS: a complete run of the gene has 3 mutations fewer. Its old
+        // files are intact (sizes, footers, checksums), so only the mutation-count check tells them apart.
+        slice[(int)(moved.Tss - 1 + 2)] = (byte)'N';
+        WriteFasta(fasta, gene.Chrom, slice);
+        using (var processor = new MutagenesisGeneProcessor(DeltaEngines.Incremental, "cpu"))
+            Assert.Equal(all - 3, (await processor.ProcessAsync(item, TestContext.Current.CancellationToken)).Rows);
+    }
+
+    private static void WriteFasta(string path, string chrom, byte[] bases)
+    {
+        foreach (string stale in new[] { path + ".fai" }) if (File.Exists(stale)) File.Delete(stale);
+        using var w = new StreamWriter(path);
+        w.Write('>'); w.Write(chrom); w.Write('\n');
+        for (int i = 0; i < bases.Length; i += 60)
+        {
+            w.Write(System.Text.Encoding.ASCII.GetString(bases, i, Math.Min(60, bases.Length - i)));
+            w.Write('\n');
+        }
+    }
+}
