@@ -27,12 +27,13 @@ internal static class RunCommand
         command.SetAction(async (parse, ct) =>
         {
             var (spec, genes) = job.Read(parse);
-            if (job.UsesDemo(parse))
-                Console.Error.WriteLine($"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");
-            // Knobs come from EXPECTO_* like every role's; the command line overrides devices.
+            // Knobs come from EXPECTO_* like every role's; the command line overrides devices and the log format.
             var config = new ConfigurationBuilder().AddExPectoSources().Build();
             if (parse.GetValue(logFormat) is { } lf) config[ExPecto.Admin.Logging.NodeLog.FormatKey] = lf;
             NodeMain.ConfigureLogging(config);
+            ExPecto.Admin.Logging.NodeLog.Role = $"{Roles.Coordinator},{Roles.Worker}";
+            if (job.UsesDemo(parse))
+                ExPecto.Admin.Logging.NodeLog.Write("info", $"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");
             var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(config, WorkerOptions.Section);
             if (parse.GetResult(devices) is not null || config["Worker:Devices"] is null)
                 worker.Devices = parse.GetValue(devices)!;

@@ -44,6 +44,7 @@ internal static class ServeCommand
             }
             builder.Configuration.AddInMemoryCollectionCompat(cli);
             NodeMain.CheckCommon(builder.Configuration);
+            ExPecto.Admin.Logging.NodeLog.Role = Roles.Coordinator; // before the first line (the cluster sets it again)
             var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
             var persistence = ExPectoHostingExtensions.Bind<PersistenceOptions>(builder.Configuration, PersistenceOptions.Section);
             var coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(builder.Configuration, CoordinatorOptions.Section);

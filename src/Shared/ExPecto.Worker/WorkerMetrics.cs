@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace ExPecto.GpuWorker;
+namespace ExPecto.Worker;
 
 /// <summary>The worker's Prometheus metrics (names and labels are a contract: docs/operations.md, "Metrics").</summary>
 public static class WorkerMetrics
