@@ -91,6 +91,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         {
             foreach (var job in _book.InOrder) MaybeFinalize(job.JobId);
             Feed(t);
+            CoordinatorMetrics.SetInFlight(_dispatch.Owner.Count);
         });
         // Each snapshot holds the whole book: keep the newest and the one before it (a fallback), not every one ever
         // taken, or the store grows with the square of a job's size; and drop the events up to the older kept one,
@@ -160,6 +161,25 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
                 _genes.Tell(new WakeGene(w.JobId, w.GeneId));
                 break;
         }
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        CoordinatorMetrics.JournalWriteFailed();
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        CoordinatorMetrics.JournalWriteFailed();
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    // The singleton moved or stopped: this node leases nothing any more.
+    protected override void PostStop()
+    {
+        CoordinatorMetrics.SetInFlight(0);
+        base.PostStop();
     }
 
     private void AfterRecovery()
@@ -285,6 +305,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         {
             SubmittedAtMs = job.SubmittedAtMs,
             FinishedAtMs = job.Finished?.AtMs ?? 0,
+            Mutations = job.Settled.Values.Sum(r => r.Outcome?.Rows ?? 0),
         };
     }
 

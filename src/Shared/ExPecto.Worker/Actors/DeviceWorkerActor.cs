@@ -74,6 +74,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        WorkerMetrics.Register(_device);
         Register();
         Timers.StartPeriodicTimer("heartbeat", new Heartbeat(), _options.HeartbeatInterval);
     }
@@ -154,7 +155,9 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         if (_held.TryGetValue(p.Key, out var h))
         {
             _genesDone++;
-            double seconds = (DateTime.UtcNow - _runningSince).TotalSeconds;
+            var took = DateTime.UtcNow - _runningSince;
+            WorkerMetrics.GeneScored(_device, p.Outcome.Rows, took);
+            double seconds = took.TotalSeconds;
             _mutationsPerSecond = seconds > 0 ? p.Outcome.Rows / seconds : 0;
             h.Outcome = p.Outcome;
             var item = h.Grant.Item;
