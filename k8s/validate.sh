@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders every overlay with `kubectl kustomize` and validates it offline (no API server needed):
 # Kubernetes schemas via the npm package kubernetes-models, plus ExPecto's deployment contract
-# (validate/validate.mjs), then proves the validator rejects broken manifests (validate/selftest.mjs).
+# (validate/validate.mjs), checks the Grafana dashboard (validate/dashboard.mjs), then proves the validators reject
+# broken manifests and dashboards (validate/selftest.mjs).
 # Needs node >= 20 and npm; kubectl >= 1.27 (or kustomize 5) is found on PATH, else downloaded to k8s/.bin.
 # Exit status non-zero on any problem.
 set -euo pipefail
@@ -60,6 +61,9 @@ for dir in overlays/*/; do
   mv "$tmp" "$out/$overlay.yaml"
   node validate/validate.mjs --profile "$overlay" "$out/$overlay.yaml" || status=1
 done
+
+# The Grafana dashboard: JSON, and every panel's expr names metrics that some role exports (validate/dashboard.mjs).
+node validate/dashboard.mjs grafana/expecto-dashboard.json "$here/.." || status=1
 
 # The validator must fail on wrong manifests, or a green run proves nothing.
 node validate/selftest.mjs "$out/dev-cpu.yaml" "$out/gpu.yaml" || status=1

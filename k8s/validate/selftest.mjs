@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseObjects, podSpecOf, validate, PROFILES } from "./validate.mjs";
+import { dashboardErrors, knownMetrics } from "./dashboard.mjs";
 
 const [devFile, gpuFile] = process.argv.slice(2);
 if (!devFile || !gpuFile) {
@@ -49,6 +50,12 @@ const cases = [
   ["gpu", "TLS with the certificate outside the Secret", (o) => (container(o, "StatefulSet", "coordinator").env.find((e) => e.name === "EXPECTO_CLUSTER__TLS__CERTIFICATEPATH").value = "/tmp/node.pfx"), /must point into the expecto-cluster-tls mount/],
   ["gpu", "TLS with akka.tcp seeds", (o) => (container(o, "StatefulSet", "seed").env.find((e) => e.name === "EXPECTO_CLUSTER__SEEDS").value = "akka.tcp://expecto@expecto-seed-0.expecto-seed.expecto.svc.cluster.local:4053"), /must not be akka\.tcp:\/\/ addresses/],
   ["gpu", "the production overlay without TLS anywhere", (o) => o.filter((x) => ["StatefulSet", "Deployment"].includes(x.kind)).forEach((w) => podSpecOf(w).containers.forEach((c) => (c.env = (c.env ?? []).filter((e) => !e.name.startsWith("EXPECTO_CLUSTER__TLS__"))))), /requires remoting TLS/],
+  ["dev-cpu", "the seed pods without the scrape annotation", (o) => delete find(o, "StatefulSet", "seed").spec.template.metadata.annotations["prometheus.io/scrape"], /prometheus\.io\/scrape/],
+  ["gpu", "the worker scraped on the remoting port", (o) => (find(o, "Deployment", "worker").spec.template.metadata.annotations["prometheus.io/port"] = "4053"), /prometheus\.io\/port: "9110"/],
+  ["gpu", "TLS members scraped over plain HTTP", (o) => delete find(o, "StatefulSet", "coordinator").spec.template.metadata.annotations["prometheus.io/scheme"], /prometheus\.io\/scheme must be https/],
+  ["gpu", "an HTTP probe of the HTTPS console", (o) => delete container(o, "Deployment", "worker").readinessProbe.httpGet.scheme, /readinessProbe must use scheme HTTPS/],
+  ["dev-cpu", "an HTTPS probe of the plain console", (o) => (container(o, "StatefulSet", "seed").livenessProbe.httpGet.scheme = "HTTPS"), /livenessProbe must use scheme HTTP/],
+  ["gpu", "metrics opened to every namespace", (o) => (o.find((x) => x.metadata.name === "expecto-metrics").spec.ingress[0].from = [{ namespaceSelector: {} }]), /only to operators and monitoring/],
   ["dev-cpu", "a custom resource kind", (o) => o.push({ apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "x", namespace: "expecto-dev" } }), /not a built-in Kubernetes API/],
 ];
 
@@ -83,6 +90,25 @@ for (const name of readdirSync(join(here, "fixtures")).filter((f) => f.endsWith(
     continue;
   }
   check(`fixtures/${name}`, await validate(parseObjects(text), null), new RegExp(expect[1]));
+}
+// The dashboard check must fail on a broken dashboard: bad JSON, an unknown metric (a typo), a panel without a query.
+const known = knownMetrics(join(here, "..", ".."));
+const dashboard = JSON.parse(readFileSync(join(here, "..", "grafana", "expecto-dashboard.json"), "utf8"));
+const dashboardCases = [
+  ["a dashboard that is not JSON", () => "{ not json", /not valid JSON/],
+  ["a panel naming a metric nobody exports", (d) => { d.panels[0].targets[0].expr = "rate(expecto_genes_setled_total[5m])"; }, /expecto_genes_setled_total, which no role exports/],
+  ["a panel without a query", (d) => { d.panels[1].targets = []; }, /no query/],
+  ["a panel whose expr names no metric", (d) => { d.panels[2].targets[0].expr = "vector(1)"; }, /names no metric/],
+];
+const dashboardAsIs = dashboardErrors(JSON.stringify(dashboard), known);
+if (dashboardAsIs.length) {
+  failed++;
+  console.error(`  ✗ the unmodified dashboard should be valid: ${dashboardAsIs.join(" | ")}`);
+}
+for (const [label, mutate, expected] of dashboardCases) {
+  const d = structuredClone(dashboard);
+  const text = mutate(d);
+  check(label, dashboardErrors(typeof text === "string" ? text : JSON.stringify(d), known), expected);
 }
 console.log(failed === 0 ? `selftest: all ${cases.length} mutations and the fixtures were rejected as expected` : `selftest: ${failed} failure(s)`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -215,8 +215,9 @@ export function overlayErrors(objects, profile) {
   const admin = rulesFor(ADMIN_PORT);
   if (admin.length === 0) errors.push(`no NetworkPolicy admits the admin port ${ADMIN_PORT}`);
   for (const r of admin)
-    if (!(r.from?.length) || r.from.some((f) => f.ipBlock || (!f.podSelector?.matchLabels?.["expecto.io/operator"] && !f.namespaceSelector?.matchLabels?.["expecto.io/operators"])))
-      errors.push(`NetworkPolicy: admin port ${ADMIN_PORT} must be open only to operators`);
+    if (!(r.from?.length) || r.from.some((f) => f.ipBlock || (!f.podSelector?.matchLabels?.["expecto.io/operator"]
+        && !f.namespaceSelector?.matchLabels?.["expecto.io/operators"] && !f.namespaceSelector?.matchLabels?.["expecto.io/monitoring"])))
+      errors.push(`NetworkPolicy: admin port ${ADMIN_PORT} must be open only to operators and monitoring namespaces`);
 
   // Remoting TLS: all members or none (a mixed cluster cannot talk), and required where the profile says so.
   const members = objects.filter((o) => LONG_RUNNING.includes(o.kind) && MEMBER_COMPONENTS.includes(o.metadata?.labels?.["app.kubernetes.io/component"]));
@@ -241,6 +242,26 @@ export function overlayErrors(objects, profile) {
   if (tls.some((t) => t.on) && tls.some((t) => !t.on))
     errors.push(`remoting TLS must be on for every cluster member or none; off in: ${tls.filter((t) => !t.on).map((t) => t.where).join(", ")}`);
   if (profile.tls && tls.some((t) => !t.on)) errors.push("this overlay requires remoting TLS (EXPECTO_CLUSTER__TLS__ENABLED=true) on every cluster member");
+
+  // Metrics: every member is scraped on the admin port; with TLS the console serves HTTPS only, so the scrape
+  // scheme and the probes must say so (an HTTP probe of an HTTPS port fails and restarts the pod forever).
+  for (const w of members) {
+    const annotations = w.spec?.template?.metadata?.annotations ?? {};
+    const where = describe(w);
+    if (annotations["prometheus.io/scrape"] !== "true") errors.push(`${where}: pods need the annotation prometheus.io/scrape: "true"`);
+    if (annotations["prometheus.io/port"] !== String(ADMIN_PORT)) errors.push(`${where}: pods need the annotation prometheus.io/port: "${ADMIN_PORT}"`);
+    if (annotations["prometheus.io/path"] !== "/metrics") errors.push(`${where}: pods need the annotation prometheus.io/path: /metrics`);
+    const tlsOn = tlsOf(w).some((t) => t.on);
+    const scheme = annotations["prometheus.io/scheme"] ?? "http";
+    if (tlsOn && scheme !== "https") errors.push(`${where}: with TLS the admin console serves HTTPS: prometheus.io/scheme must be https`);
+    if (!tlsOn && scheme !== "http") errors.push(`${where}: without TLS the admin console serves HTTP: prometheus.io/scheme must be http or absent`);
+    for (const c of podSpecOf(w)?.containers ?? [])
+      for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {
+        const get = c[probe]?.httpGet;
+        if (get && (get.scheme ?? "HTTP") !== (tlsOn ? "HTTPS" : "HTTP"))
+          errors.push(`${where} container ${c.name}: ${probe} must use scheme ${tlsOn ? "HTTPS" : "HTTP"} (the admin console ${tlsOn ? "serves HTTPS with remoting TLS" : "serves HTTP"})`);
+      }
+  }
 
   if (!objects.some((o) => o.kind === "CronJob" && (podSpecOf(o)?.containers ?? []).some((c) => /expecto admin .* schedule run-now/.test(command(c)))))
     errors.push("no CronJob triggers `expecto admin … schedule run-now`");

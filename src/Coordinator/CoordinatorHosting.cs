@@ -15,6 +15,7 @@ public static class CoordinatorHosting
     public static AkkaConfigurationBuilder WithExPectoCoordinator(
         this AkkaConfigurationBuilder builder, CoordinatorOptions options, PersistenceOptions persistence, IJobFinalizer finalizer)
     {
+        CoordinatorMetrics.Register();
         builder.WithShardRegion<GeneRegion>(
             GeneMessageExtractor.TypeName,
             (_, registry, _) => entityId => GeneEntityActor.Props(
@@ -26,6 +27,7 @@ public static class CoordinatorHosting
             (_, registry, _) => JobManagerProps(JobManagerActor.Props(registry.Get<GeneRegion>(), options, persistence, finalizer)),
             new ClusterSingletonOptions { Role = Roles.Coordinator },
             createProxyToo: true);
+        builder.WithSingletonWatch<JobManager>(ExPectoHostingExtensions.JobManagerName, Roles.Coordinator, ExPectoHostingExtensions.JobManagerPing);
         return builder;
     }
 

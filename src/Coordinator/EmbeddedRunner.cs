@@ -79,6 +79,7 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
                 o.TokenFile = admin.TokenFile;
                 o.Token = admin.Token;
                 o.OpenReadOnlyOnLoopback = admin.OpenReadOnlyOnLoopback;
+                o.MetricsWithoutToken = admin.MetricsWithoutToken;
                 o.AskTimeout = admin.AskTimeout;
                 o.FailIfUnavailable = admin.FailIfUnavailable;
             });

@@ -20,7 +20,7 @@ return await NodeMain.RunAsync("expecto-worker", async () =>
     builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
         .WithExPectoCluster(cluster, Roles.Worker)
         .WithExPectoWorker(worker, engines));
-    builder.Services.AddExPectoAdmin(builder.Configuration);
+    builder.Services.AddExPectoAdmin(builder.Configuration, certificate: ClusterTls.AdminCertificate(cluster.Tls));
     await builder.Build().RunAsync();
     // -1 (255) when the cluster downed this node (Akka.Hosting sets it): its supervisor restarts it.
     return Environment.ExitCode;

@@ -14,7 +14,7 @@ return await NodeMain.RunAsync("expecto-seed", async () =>
     NodeMain.CheckCommon(builder.Configuration);
     var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
     builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka.WithExPectoCluster(cluster, Roles.Seed));
-    builder.Services.AddExPectoAdmin(builder.Configuration);
+    builder.Services.AddExPectoAdmin(builder.Configuration, certificate: ClusterTls.AdminCertificate(cluster.Tls));
     await builder.Build().RunAsync();
     // -1 (255) when the cluster downed this node (Akka.Hosting sets it): its supervisor restarts it.
     return Environment.ExitCode;

@@ -34,7 +34,7 @@ public sealed class BadInputCliTests : IDisposable
         string genome = Path.Combine(_dir, "genome.fa");
         FastaWriter.WritePlain(genome, [new FastaRecord("chr1", bases)]);
         string annotation = Write("genes.bed", "chr1\t1499\t1500\t+\tGENE1\n");
-        var model = new XgbLinearModel(0f, 0f, new float[FeatureLayout.CanonicalLength]);
+        var model = new XgbLinearModel(0f, 0f, new float[BelugaLayout.Canonical]);
         XgbLinearJsonFormat.Write(Path.Combine(_dir, "m.json"), model);
         string models = Write("modellist", "ModelName\tTissue\nm.json\tLiver\nm.json\tLung\n");
         return (genome, annotation, models);

@@ -77,6 +77,7 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
         PersistAll(events, e =>
         {
             _state = _state.Apply(e);
+            CoordinatorMetrics.GenePersisted(command, e);
             if (e is GeneCommitted) CommitCrashInjector.At(_options, CommitCrashPoint.AfterPersist, _state.JobId, _state.GeneId);
         });
         DeferAsync(command, _ => AfterDecision(before, command, sender, changed: true));
@@ -141,6 +142,18 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
             _log.Info("gene {0} of job {1}: lease ended ({2}); pending again", _state.GeneId, _state.JobId, _state.LastError);
             Ready();
         }
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        CoordinatorMetrics.JournalWriteFailed();
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        CoordinatorMetrics.JournalWriteFailed();
+        base.OnPersistRejected(cause, @event, sequenceNr);
     }
 
     private void AfterRecovery()

@@ -13,7 +13,7 @@ namespace ExPecto.Coordinator.Cli;
 internal static class Demo
 {
     /// <summary>The demo network: Beluga's module tree at reduced widths (the real one is 320/320/480/480/640/640, 2003).</summary>
-    public static readonly BelugaShape Shape = new(16, 16, 24, 24, 32, 32, 64, 2002);
+    public static readonly BelugaShape Shape = new(16, 16, 24, 24, 32, 32, 64, BelugaShape.Full.Outputs);
 
     /// <summary>Demo tissues; names say loudly that they are not biological.</summary>
     public static readonly string[] Tissues = ["DEMO Liver (not biological)", "DEMO Brain (not biological)", "DEMO Whole Blood (not biological)", "DEMO K562 (not biological)"];
@@ -79,11 +79,11 @@ internal static class Demo
             : kv.Value);
     }
 
-    /// <summary>A gblinear model in ExPecto's 20,030-column legacy layout: base score 2, Gaussian weights from a fixed seed.</summary>
+    /// <summary>A gblinear model in ExPecto's padded legacy layout (10·(F+1) columns): base score 2, Gaussian weights from a fixed seed.</summary>
     private static XgbLinearModel TissueWeights(int tissue)
     {
         var rng = new Random((int)(Seed % int.MaxValue) + tissue);
-        var canonical = new double[FeatureLayout.CanonicalLength];
+        var canonical = new double[FeatureLayout.CanonicalLength(Shape.Outputs)];
         for (int i = 0; i < canonical.Length; i++)
         {
             // Box–Muller: System.Random has no Gaussian.

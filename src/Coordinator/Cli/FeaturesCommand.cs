@@ -7,7 +7,7 @@ using ExPecto.Core.Genome;
 namespace ExPecto.Coordinator.Cli;
 
 /// <summary>
-/// `expecto features`: the 20,020 spatially transformed TSS features per gene (200 Beluga windows at 200 bp steps,
+/// `expecto features`: the 10·F spatially transformed TSS features per gene (F = the Beluga weight file's outputs: 20,020 for Beluga) (200 Beluga windows at 200 bp steps,
 /// ±20 kb, exponential decays up- and downstream) as a Parquet matrix — the input of `expecto train`.
 /// </summary>
 internal static class FeaturesCommand
@@ -16,8 +16,8 @@ internal static class FeaturesCommand
     {
         var science = new ScienceOptions();
         var genes = new Option<string>("--genes") { Description = "Genes: ID,ID,… | @file | chrom:chr20 | all", DefaultValueFactory = _ => "all" };
-        var output = new Option<string>("--out") { Description = "Feature matrix Parquet: columns gene, chrom, type, then the k·2002+f feature columns f<k>_<f>", Required = true };
-        var command = new Command("features", "Compute the 20,020 TSS features of genes (the training input of expression models)");
+        var output = new Option<string>("--out") { Description = "Feature matrix Parquet: columns gene, chrom, type, then the 10·F feature columns f<k>_<f> (index k·F + f, F = the weight file's outputs)", Required = true };
+        var command = new Command("features", "Compute the 10·F TSS features of genes (20,020 for Beluga) (the training input of expression models)");
         science.AddTo(command);
         command.Options.Add(genes);
         command.Options.Add(output);
@@ -25,7 +25,7 @@ internal static class FeaturesCommand
         {
             var inputs = science.Resolve(parse);
             using var genome = IndexedFasta.Open(inputs.Genome);
-            var selected = ExPecto.Core.Annotation.GeneAnnotation.Load(inputs.Annotation).Select(parse.GetValue(genes)!);
+            var selected = ScienceOptions.LoadAnnotation(inputs, genome).Select(parse.GetValue(genes)!);
             using var model = TorchChromatinModel.Load(inputs.Beluga, inputs.Torch);
             var predictor = new ExpressionPredictor(genome, model);
             int cols = model.FeatureCount * 10;

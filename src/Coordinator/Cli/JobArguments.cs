@@ -13,7 +13,8 @@ namespace ExPecto.Coordinator.Cli;
 internal sealed class JobArguments
 {
     public Option<FileInfo?> Genome { get; } = new("--genome") { Description = "Reference genome FASTA (indexed); default: the bundled demo" };
-    public Option<FileInfo?> Annotation { get; } = new("--annotation") { Description = "Gene annotation (geneanno.csv or TSS BED); default: the demo genes" };
+    public Option<FileInfo?> Annotation { get; } = new("--annotation") { Description = "Gene annotation (GTF/GFF3, geneanno.csv or TSS BED; plain or gzip); default: the demo genes" };
+    public Option<string?> GeneTypes { get; } = new("--gene-types") { Description = ScienceOptions.GeneTypesDescription };
     public Option<FileInfo?> Weights { get; } = new("--beluga", "--weights") { Description = "Beluga weights (PyTorch state dict); default: the demo weights (NOT biological)" };
     public Option<FileInfo?> Models { get; } = new("--models") { Description = "ExPecto modellist (output column order); default: the demo models (NOT biological)" };
     public Option<DirectoryInfo?> Resources { get; } = new("--resources") { Description = "ExPecto's resources as ExPecto ships them (deepsea.beluga.pth, hg19.fa, geneanno.csv, modellist + models), DIR or DIR/resources" };
@@ -34,7 +35,7 @@ internal sealed class JobArguments
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Spec, Genome, Annotation, Weights, Models, Resources, Genes, Out, Radius, Threshold, Engine, BatchSize, Parameters })
+        foreach (var o in new Option[] { Spec, Genome, Annotation, GeneTypes, Weights, Models, Resources, Genes, Out, Radius, Threshold, Engine, BatchSize, Parameters })
             command.Options.Add(o);
     }
 
@@ -57,6 +58,7 @@ internal sealed class JobArguments
         {
             Genome = parse.GetValue(Genome)?.FullName,
             Annotation = parse.GetValue(Annotation)?.FullName,
+            GeneTypes = parse.GetValue(GeneTypes),
             Beluga = parse.GetValue(Weights)?.FullName,
             Models = parse.GetValue(Models)?.FullName,
             Resources = parse.GetValue(Resources)?.FullName,

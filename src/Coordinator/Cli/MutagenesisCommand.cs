@@ -30,12 +30,12 @@ internal static class MutagenesisCommand
             int r = parse.GetValue(radius);
             if (r < 0) throw new InputException($"--radius must be ≥ 0, got {r}");
             using var genome = IndexedFasta.Open(inputs.Genome);
-            var annotation = GeneAnnotation.Load(inputs.Annotation);
+            var annotation = ScienceOptions.LoadAnnotation(inputs, genome);
             var selected = annotation.Select(parse.GetValue(genes)!);
-            var models = TissueModelSet.Load(inputs.Models);
             if (inputs.Torch.Threads is int threads) TorchSharp.torch.set_num_threads(threads);
             using var deltaEngine = DeltaEngines.Create(parse.GetValue(engine)!, inputs.Beluga,
                 new DeltaEngineOptions { Device = inputs.Torch.Device, MutationsPerBatch = inputs.Torch.BatchSize });
+            var models = TissueModelSet.Load(inputs.Models, deltaEngine.FeatureCount); // F comes from the weight file
             var options = new MutagenesisOptions
             {
                 OutputDirectory = parse.GetValue(output)!,

@@ -24,10 +24,10 @@ internal static class PredictExpressionCommand
         {
             var inputs = science.Resolve(parse);
             using var genome = IndexedFasta.Open(inputs.Genome);
-            var annotation = GeneAnnotation.Load(inputs.Annotation);
-            var models = TissueModelSet.Load(inputs.Models);
+            var annotation = ScienceOptions.LoadAnnotation(inputs, genome);
             var selected = annotation.Select(parse.GetValue(genes)!);
             using var model = TorchChromatinModel.Load(inputs.Beluga, inputs.Torch);
+            var models = TissueModelSet.Load(inputs.Models, model.FeatureCount); // F comes from the weight file
             var predictor = new ExpressionPredictor(genome, model);
             var keys = new[] { new KeyColumn("gene", KeyKind.Text), new KeyColumn("chrom", KeyKind.Text), new KeyColumn("strand", KeyKind.Text), new KeyColumn("tss", KeyKind.Integer) };
             using var table = new ResultTableWriter(parse.GetValue(output)!, keys, models.TissueNames.ToList());

@@ -18,7 +18,7 @@ internal static class PredictVariantsCommand
     {
         var science = new ScienceOptions();
         var vcf = new Option<string?>("--vcf") { Description = "Variants: VCF (plain, gzip or BGZF; headers optional); default: the demo variants" };
-        var output = new Option<string>("--out") { Description = "Output table: .parquet, .tsv or .csv", Required = true };
+        var output = new Option<string>("--out") { Description = "Output: a table (.parquet, .tsv or .csv) or a VCF (.vcf, or .vcf.gz/.vcf.bgz for BGZF) with the effects in INFO EXPECTO", Required = true };
         var refMismatch = new Option<string>("--ref-mismatch") { Description = "When REF disagrees with the genome: error, warn (score it, count it) or skip", DefaultValueFactory = _ => "warn" };
         var closest = new Option<string?>("--closest-gene") { Description = "ExPecto closest-gene file (BEDOPS closest-features output) instead of the nearest TSS of --annotation" };
         var command = new Command("predict-variants", "Predict each variant's expression effect (log fold change, alt − ref) in every tissue model");
@@ -37,10 +37,13 @@ internal static class PredictVariantsCommand
     private static int Run(ResolvedInputs inputs, string vcfPath, string outPath, RefMismatchPolicy policy, string? closestGene, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        string ext = Path.GetExtension(outPath).ToLowerInvariant();
+        if (!VcfEffectsWriter.IsVcfPath(outPath) && ext is not (".parquet" or ".tsv" or ".txt" or ".csv"))
+            throw new InputException(outPath, null, "output must end in .parquet, .tsv, .csv, .vcf, .vcf.gz or .vcf.bgz");
         using var genome = IndexedFasta.Open(inputs.Genome);
-        var models = TissueModelSet.Load(inputs.Models);
-        var annotation = closestGene is null ? GeneAnnotation.Load(inputs.Annotation) : null;
+        var annotation = closestGene is null ? ScienceOptions.LoadAnnotation(inputs, genome) : null;
         using var model = TorchChromatinModel.Load(inputs.Beluga, inputs.Torch);
+        var models = TissueModelSet.Load(inputs.Models, model.FeatureCount); // F comes from the weight file
         var matrix = new EffectMatrix(models);
         var predictor = new VariantEffectPredictor(genome, model, matrix, Math.Max(1, inputs.Torch.BatchSize / 9));
         long warned = 0;
@@ -58,9 +61,23 @@ internal static class PredictVariantsCommand
             new KeyColumn("alt", KeyKind.Text), new KeyColumn("gene", KeyKind.Text), new KeyColumn("strand", KeyKind.Text),
             new KeyColumn("dist", KeyKind.Integer),
         };
-        using (var table = new ResultTableWriter(outPath, keys, models.TissueNames.ToList()))
+        var progress = new Progress("variants");
+        long rows;
+        if (VcfEffectsWriter.IsVcfPath(outPath))
         {
-            var progress = new Progress("variants");
+            using var vcfOut = new VcfEffectsWriter(outPath, vcfPath, models.TissueNames.ToList(), genome);
+            foreach (var row in predictor.Predict(assigned, ct))
+            {
+                var a = row.Assigned;
+                vcfOut.Append(a.Variant, a.GeneId, a.Strand, a.Distance, row.Effects);
+                progress.Tick(vcfOut.Rows);
+            }
+            vcfOut.Complete();
+            rows = vcfOut.Rows;
+        }
+        else
+        {
+            using var table = new ResultTableWriter(outPath, keys, models.TissueNames.ToList());
             foreach (var row in predictor.Predict(assigned, ct))
             {
                 var v = row.Assigned.Variant;
@@ -68,8 +85,9 @@ internal static class PredictVariantsCommand
                 progress.Tick(table.Rows);
             }
             table.Complete();
-            progress.Done(table.Rows);
+            rows = table.Rows;
         }
+        progress.Done(rows);
         var read = reader.Summary;
         var skipped = read.SkippedByReason.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key}={kv.Value}")
             .Concat(predictor.Summary.Skipped.Select(kv => $"{kv.Key}={kv.Value}")).ToList();

@@ -15,36 +15,47 @@ internal static class RunCommand
         var state = new Option<FileInfo?>("--state") { Description = "Checkpoint database (SQLite); default DIR/_state/checkpoints.db" };
         var devices = new Option<string>("--devices") { Description = "Inference loops: cpu, or cuda:0,cuda:1", DefaultValueFactory = _ => "cpu" };
         var admin = new Option<string?>("--admin") { Description = "Admin console host:port (default 127.0.0.1:9110; a busy port only warns; EXPECTO_ADMIN__ENDPOINT)" };
+        var progressInterval = JobProgress.IntervalOption();
+        var logFormat = ServeCommand.LogFormatOption();
         var command = new Command("run", "Run a saturation mutagenesis job with every role in this process; resumes after a crash");
         job.AddTo(command);
         command.Options.Add(state);
         command.Options.Add(devices);
         command.Options.Add(admin);
+        command.Options.Add(progressInterval);
+        command.Options.Add(logFormat);
         command.SetAction(async (parse, ct) =>
         {
             var (spec, genes) = job.Read(parse);
-            if (job.UsesDemo(parse))
-                Console.Error.WriteLine($"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");
-            // Knobs come from EXPECTO_* like every role's; the command line overrides devices.
+            // Knobs come from EXPECTO_* like every role's; the command line overrides devices and the log format.
             var config = new ConfigurationBuilder().AddExPectoSources().Build();
+            if (parse.GetValue(logFormat) is { } lf) config[ExPecto.Admin.Logging.NodeLog.FormatKey] = lf;
+            NodeMain.ConfigureLogging(config);
+            ExPecto.Admin.Logging.NodeLog.Role = $"{Roles.Coordinator},{Roles.Worker}";
+            if (job.UsesDemo(parse))
+                ExPecto.Admin.Logging.NodeLog.Write("info", $"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");
             var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(config, WorkerOptions.Section);
             if (parse.GetResult(devices) is not null || config["Worker:Devices"] is null)
                 worker.Devices = parse.GetValue(devices)!;
-            int lastSettled = -1;
+            var progress = JobProgress.ForConsole(parse.GetValue(progressInterval));
             var runner = new EmbeddedRunner(ScienceWiring.Engines(worker.FakeDelay), ScienceWiring.Finalizer())
             {
                 Cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(config, ClusterNodeOptions.Section),
                 Coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(config, CoordinatorOptions.Section),
                 Worker = worker,
                 Admin = AdminFor(config, parse.GetValue(admin)),
-                Progress = v =>
-                {
-                    if (v.Committed + v.Failed == lastSettled) return;
-                    lastSettled = v.Committed + v.Failed;
-                    Console.Error.WriteLine($"{v.JobId}: {lastSettled}/{v.Genes} genes settled ({v.Failed} failed)");
-                },
+                Progress = progress.Report,
             };
-            var result = await runner.RunAsync(spec, genes, parse.GetValue(state)?.FullName, ct);
+            EmbeddedRunResult result;
+            try
+            {
+                result = await runner.RunAsync(spec, genes, parse.GetValue(state)?.FullName, ct);
+            }
+            finally
+            {
+                progress.Interrupt();
+            }
+            if (result.Status is { } finished) progress.Done(finished);
             if (result.AlreadyComplete)
             {
                 Console.WriteLine($"{result.JobId}\tcomplete\talready finished in {spec.OutputDir}; nothing to do");

@@ -21,8 +21,9 @@ internal static class ServeCommand
         var state = new Option<string?>("--state") { Description = "SQLite checkpoint file (default expecto-state/checkpoints.db)" };
         var pg = new Option<string?>("--pg") { Description = "PostgreSQL connection string (instead of SQLite)" };
         var admin = new Option<string?>("--admin") { Description = "Admin console host:port (default 127.0.0.1:9110, port 0 = free; EXPECTO_ADMIN__ENDPOINT)" };
+        var logFormat = LogFormatOption();
         var command = new Command("serve", "Run the coordinator role: job management and gene entities, persisted");
-        foreach (var o in new Option[] { port, host, seed, state, pg, admin }) command.Options.Add(o);
+        foreach (var o in new Option[] { port, host, seed, state, pg, admin, logFormat }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -35,6 +36,7 @@ internal static class ServeCommand
             if (parse.GetValue(seed) is { } s) cli["Cluster:Seeds"] = s;
             if (parse.GetValue(state) is { } st) cli["Persistence:SqliteFile"] = st;
             if (parse.GetValue(admin) is { } a) cli["Admin:Endpoint"] = a;
+            if (parse.GetValue(logFormat) is { } lf) cli[ExPecto.Admin.Logging.NodeLog.FormatKey] = lf;
             if (parse.GetValue(pg) is { } cs)
             {
                 cli["Persistence:Provider"] = "postgresql";
@@ -42,6 +44,7 @@ internal static class ServeCommand
             }
             builder.Configuration.AddInMemoryCollectionCompat(cli);
             NodeMain.CheckCommon(builder.Configuration);
+            ExPecto.Admin.Logging.NodeLog.Role = Roles.Coordinator; // before the first line (the cluster sets it again)
             var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
             var persistence = ExPectoHostingExtensions.Bind<PersistenceOptions>(builder.Configuration, PersistenceOptions.Section);
             var coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(builder.Configuration, CoordinatorOptions.Section);
@@ -50,10 +53,10 @@ internal static class ServeCommand
                 .WithExPectoPersistence(persistence)
                 .WithExPectoCoordinator(coordinator, persistence, ScienceWiring.Finalizer())
                 .WithExPectoSchedules(ExPectoHostingExtensions.Bind<ScheduleOptions>(builder.Configuration, ScheduleOptions.Section), persistence));
-            builder.Services.AddExPectoAdmin(builder.Configuration).AddExPectoCoordinatorAdmin();
+            builder.Services.AddExPectoAdmin(builder.Configuration, certificate: ClusterTls.AdminCertificate(cluster.Tls)).AddExPectoCoordinatorAdmin();
             builder.Services.AddSingleton<IScheduleAdmin, ScheduleAdmin>();
             using var app = builder.Build();
-            Console.Error.WriteLine($"expecto serve: coordinator on {cluster.Hostname}:{cluster.Port}, state {(persistence.IsPostgres ? "postgresql" : persistence.SqliteFile)}");
+            ExPecto.Admin.Logging.NodeLog.Write("info", $"expecto serve: coordinator on {cluster.Hostname}:{cluster.Port}, state {(persistence.IsPostgres ? "postgresql" : persistence.SqliteFile)}");
             await app.RunAsync(ct);
             // -1 (255) when the cluster downed this node or it left (Akka.Hosting sets it), as expecto-seed and
             // expecto-worker exit: a supervisor restarts it.
@@ -61,6 +64,12 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    /// <summary>`--log-format text|json` (Logging:Format, EXPECTO_LOGGING__FORMAT): JSON lines for log shippers.</summary>
+    public static Option<string?> LogFormatOption() => new(ExPecto.Admin.Logging.NodeLog.FormatSwitch)
+    {
+        Description = "Log lines: text (default, for people) or json (one object a line: timestamp, level, role, job, gene, message; EXPECTO_LOGGING__FORMAT)",
+    };
 }
 
 internal static class ConfigurationCompat

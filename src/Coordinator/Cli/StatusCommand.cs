@@ -12,11 +12,13 @@ internal static class StatusCommand
     {
         var seed = new Option<string>("--seed") { Description = "Cluster contact points host:port[,host:port]", Required = true };
         var jobId = new Option<string?>("--job") { Description = "Only this job" };
-        var wait = new Option<bool>("--wait") { Description = "With --job: wait until it finishes (exit 3 when partial)" };
+        var wait = new Option<bool>("--wait") { Description = "With --job: wait until it finishes, showing its progress on stderr (exit 3 when partial)" };
+        var progressInterval = JobProgress.IntervalOption();
         var command = new Command("status", "Show job progress on a running cluster");
         command.Options.Add(seed);
         command.Options.Add(jobId);
         command.Options.Add(wait);
+        command.Options.Add(progressInterval);
         command.SetAction(async (parse, ct) =>
         {
             string? id = parse.GetValue(jobId);
@@ -24,7 +26,7 @@ internal static class StatusCommand
             {
                 if (id is not null && parse.GetValue(wait))
                 {
-                    var done = await WaitAsync(jm, id, ct);
+                    var done = await WaitAsync(jm, id, JobProgress.ForConsole(parse.GetValue(progressInterval)), ct);
                     JobArguments.Print(done, Console.Out);
                     return done.Phase == JobPhase.Complete ? 0 : RunCommand.ExitPartial;
                 }
@@ -41,14 +43,27 @@ internal static class StatusCommand
         return command;
     }
 
-    public static async Task<JobStatusView> WaitAsync(IActorRef jm, string jobId, CancellationToken ct)
+    /// <summary>Polls the job until it finished, reporting each observation to <paramref name="progress"/>.</summary>
+    public static async Task<JobStatusView> WaitAsync(IActorRef jm, string jobId, JobProgress progress, CancellationToken ct)
     {
-        while (true)
+        try
         {
-            var response = await EmbeddedRunner.AskWithRetry<JobStatusResponse>(jm, new GetJobStatus(jobId), ct);
-            var view = response.Jobs.SingleOrDefault();
-            if (view is not null && view.Phase.IsFinished()) return view;
-            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            while (true)
+            {
+                var response = await EmbeddedRunner.AskWithRetry<JobStatusResponse>(jm, new GetJobStatus(jobId), ct);
+                var view = response.Jobs.SingleOrDefault();
+                if (view is not null && view.Phase.IsFinished())
+                {
+                    progress.Done(view);
+                    return view;
+                }
+                if (view is not null) progress.Report(view);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            }
+        }
+        finally
+        {
+            progress.Interrupt();
         }
     }
 }

@@ -12,11 +12,13 @@ internal static class SubmitCommand
     {
         var job = new JobArguments();
         var seed = new Option<string>("--seed") { Description = "Cluster contact points host:port[,host:port]", Required = true };
-        var wait = new Option<bool>("--wait") { Description = "Wait until the job finishes (exit 3 when partial)" };
+        var wait = new Option<bool>("--wait") { Description = "Wait until the job finishes, showing its progress on stderr (exit 3 when partial)" };
+        var progressInterval = JobProgress.IntervalOption();
         var command = new Command("submit", "Submit a job to a running cluster");
         job.AddTo(command);
         command.Options.Add(seed);
         command.Options.Add(wait);
+        command.Options.Add(progressInterval);
         command.SetAction(async (parse, ct) =>
         {
             var (spec, genes) = job.Read(parse);
@@ -27,7 +29,7 @@ internal static class SubmitCommand
                 var response = await EmbeddedRunner.AskWithRetry<SubmitJobResponse>(jm, new SubmitJob(jobId, spec, digests, genes), ct);
                 Console.WriteLine($"{response.JobId}\t{(response.AlreadyKnown ? "known" : "submitted")}");
                 if (!parse.GetValue(wait)) return 0;
-                var view = await StatusCommand.WaitAsync(jm, jobId, ct);
+                var view = await StatusCommand.WaitAsync(jm, jobId, JobProgress.ForConsole(parse.GetValue(progressInterval)), ct);
                 JobArguments.Print(view, Console.Out);
                 return view.Phase == JobPhase.Complete ? 0 : RunCommand.ExitPartial;
             }, ct);

@@ -14,9 +14,9 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var features = new Option<FileInfo>("--features") { Description = "Feature-matrix Parquet from `expecto features`: column 'gene', optional 'chrom' and 'type', then one column per feature (20,020 for ExPecto)", Required = true };
+        var features = new Option<FileInfo>("--features") { Description = "Feature-matrix Parquet from `expecto features`: column 'gene', optional 'chrom' and 'type', then one column per feature (10·F: 20,020 for Beluga)", Required = true };
         var expression = new Option<FileInfo>("--expression") { Description = "Expression table genes × tissues (CSV, TSV or GTEx GCT; e.g. GTEx median TPM): an id column, then one column per tissue", Required = true };
-        var annotation = new Option<FileInfo?>("--annotation") { Description = "geneanno.csv or a TSS BED for each gene's chromosome and type (default: the 'chrom'/'type' columns of --features, else a chromosome column of --expression)" };
+        var annotation = new Option<FileInfo?>("--annotation") { Description = "GTF/GFF3, geneanno.csv or a TSS BED for each gene's chromosome and type (default: the 'chrom'/'type' columns of --features, else a chromosome column of --expression)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder: writes training/models/<tissue>.json (XGBoost JSON) and .save (ExPecto binary), training/modellist, training/summary.tsv, training/holdout_predictions.tsv", Required = true };
         var tissues = new Option<string[]>("--tissue") { Description = "Tissue column(s) to train (default: all)", AllowMultipleArgumentsPerToken = true };
         var idColumn = new Option<string?>("--id-column") { Description = "Id column of the expression table (default: id, gene_id, gene, Name or the first)" };
@@ -69,7 +69,7 @@ internal static class TrainCommand
             });
 
             string outDir = Path.Combine(parse.GetValue(output)!.FullName, "training");
-            bool expectoLayout = x.Cols == FeatureLayout.CanonicalLength;
+            bool expectoLayout = x.Cols > 0 && x.Cols % FeatureLayout.Blocks == 0; // 10·F: ExPecto's layout for F chromatin features
             var rows = new List<(TissueTrainingResult, string)>();
             var list = new System.Text.StringBuilder("ModelName\tTissue\n");
             var names = new HashSet<string>(StringComparer.Ordinal);
@@ -82,7 +82,7 @@ internal static class TrainCommand
                 string listed = json;
                 if (expectoLayout)
                 {
-                    // ExPecto's own format (20,030 padded columns, "binf" header), as its modellist names them.
+                    // ExPecto's own format (10·(F+1) padded columns, "binf" header), as its modellist names them.
                     listed = Path.Combine("models", safe + ".save");
                     var canonical = Array.ConvertAll(r.Model.Weights, w => (double)w);
                     XgbLinearBinaryFormat.Write(Path.Combine(outDir, listed),
@@ -99,14 +99,14 @@ internal static class TrainCommand
             await ExpressionModelTraining.WriteSummaryTsvAsync(Path.Combine(outDir, "summary.tsv"), rows);
             await ExPecto.Analysis.Io.AtomicFile.WriteAllTextAsync(Path.Combine(outDir, "modellist"), list.ToString());
             if (!expectoLayout)
-                Console.Error.WriteLine($"expecto: {x.Cols} features (not ExPecto's 20,020): models written as XGBoost JSON only; the expression loaders need 20,020");
+                Console.Error.WriteLine($"expecto: {x.Cols} features (not 10·F as `expecto features` writes): models written as XGBoost JSON only; the expression loaders need 10·F");
             Console.Error.WriteLine($"expecto: {results.Length} tissue models in {outDir} (modellist for --models)");
             return 0;
         });
         return command;
     }
 
-    /// <summary>geneanno.csv or a TSS BED, through the same reader the prediction commands use.</summary>
+    /// <summary>GTF/GFF3, geneanno.csv or a TSS BED, through the same reader the prediction commands use.</summary>
     private static IReadOnlyList<GeneAnnotation> ReadAnnotation(string path) =>
         ExPecto.Core.Annotation.GeneAnnotation.Load(path).Genes
             .Select(g => new GeneAnnotation(g.Id, g.Symbol, g.Chrom, g.StrandChar, g.Tss, g.Tss, g.Type)).ToArray();

@@ -20,6 +20,9 @@ public sealed record JobRequest
 
     public string? Genome { get; init; }
     public string? Annotation { get; init; }
+
+    /// <summary>Comma-separated gene types the selection keeps (null: all); see `--gene-types`.</summary>
+    public string? GeneTypes { get; init; }
     public string? Beluga { get; init; }
     public string? Models { get; init; }
     public string? Resources { get; init; }
@@ -74,18 +77,25 @@ public sealed record JobRequest
         {
             Parameters = new SortedDictionary<string, string>(Parameters.ToDictionary(), StringComparer.Ordinal),
         };
-        return (spec, SelectGenes(Genes, annotation, baseDirectory, source));
+        return (spec, SelectGenes(Genes, annotation, genome, Cli.ScienceOptions.ParseGeneTypes(GeneTypes), baseDirectory, source));
     }
 
-    /// <summary>A gene_id&lt;TAB&gt;chrom file when the value names one, else a selection from the annotation.</summary>
-    private static IReadOnlyList<GeneRef> SelectGenes(string value, string annotationPath, string? baseDirectory, string? source)
+    /// <summary>
+    /// A gene_id&lt;TAB&gt;chrom file when the value names one, else a selection from the annotation (gene types
+    /// applied, genes on contigs the genome lacks skipped with a count on stderr).
+    /// </summary>
+    private static IReadOnlyList<GeneRef> SelectGenes(string value, string annotationPath, string genomePath, IReadOnlyList<string>? geneTypes,
+        string? baseDirectory, string? source)
     {
         if (!value.StartsWith('@') && !value.Contains(',') && !value.Contains(':') && value != "all")
         {
             string candidate = Path.GetFullPath(value, baseDirectory ?? Directory.GetCurrentDirectory());
             if (File.Exists(candidate)) return GeneListFile.Read(candidate);
         }
-        var genes = Core.Annotation.GeneAnnotation.Load(annotationPath).Select(value);
+        Core.Annotation.GeneAnnotation annotation;
+        using (var genome = Core.Genome.IndexedFasta.Open(genomePath))
+            annotation = Cli.ScienceOptions.LoadAnnotation(annotationPath, geneTypes, genome, Console.Error);
+        var genes = annotation.Select(value);
         if (genes.Count == 0) throw new InputException(source, null, $"genes '{value}' selects no gene of {annotationPath}");
         return genes.Select(g => new GeneRef(g.Id, g.Chrom)).ToList();
     }

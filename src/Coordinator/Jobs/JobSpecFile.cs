@@ -10,15 +10,15 @@ namespace ExPecto.Coordinator.Jobs;
 /// { "resources": "/data/expecto", "genes": "chrom:chr20", "out": "/out/chr20",
 ///   "radius": 1000, "threshold": 0.3, "engine": "incremental", "batchSize": 64, "params": { } }
 /// </code>
-/// Keys: genome, annotation, beluga (or weights), models, resources, genes, out, radius, threshold, engine,
-/// batchSize, params. Unknown keys are errors (a typo must not silently fall back to a default). Relative paths
+/// Keys: genome, annotation, geneTypes ("protein_coding,lncRNA"), beluga (or weights), models, resources, genes,
+/// out, radius, threshold, engine, batchSize, params. Unknown keys are errors (a typo must not silently fall back to a default). Relative paths
 /// resolve against the directory the reader names: the spec file's folder for a local file; the coordinator's
 /// working directory for a spec sent through the admin console.
 /// </summary>
 public static class JobSpecFile
 {
     private static readonly string[] Keys =
-        ["genome", "annotation", "beluga", "weights", "models", "resources", "genes", "out", "radius", "threshold", "engine", "batchSize", "params"];
+        ["genome", "annotation", "geneTypes", "beluga", "weights", "models", "resources", "genes", "out", "radius", "threshold", "engine", "batchSize", "params"];
 
     /// <summary>Reads a spec file from disk; relative paths resolve against its folder.</summary>
     public static JobRequest Read(string path)
@@ -61,6 +61,7 @@ public static class JobSpecFile
                 {
                     "genome" => request with { Genome = Str(fileName, line, p) },
                     "annotation" => request with { Annotation = Str(fileName, line, p) },
+                    "geneTypes" => request with { GeneTypes = Str(fileName, line, p) },
                     "beluga" or "weights" => request with { Beluga = Str(fileName, line, p) },
                     "models" => request with { Models = Str(fileName, line, p) },
                     "resources" => request with { Resources = Str(fileName, line, p) },
@@ -83,7 +84,7 @@ public static class JobSpecFile
     {
         var o = new Dictionary<string, object?>(StringComparer.Ordinal);
         void Put(string key, object? value) { if (value is not null) o[key] = value; }
-        Put("genome", r.Genome); Put("annotation", r.Annotation); Put("beluga", r.Beluga); Put("models", r.Models);
+        Put("genome", r.Genome); Put("annotation", r.Annotation); Put("geneTypes", r.GeneTypes); Put("beluga", r.Beluga); Put("models", r.Models);
         Put("resources", r.Resources); Put("genes", r.Genes); Put("out", r.Out); Put("radius", r.Radius);
         Put("threshold", r.Threshold); Put("engine", r.Engine); Put("batchSize", r.BatchSize);
         if (r.Parameters.Count > 0) o["params"] = r.Parameters;

@@ -22,6 +22,7 @@ public static class ScheduleHosting
             (_, registry, _) => ScheduleManagerActor.Props(registry.Get<JobManager>(), options, persistence, clock ?? TimeProvider.System),
             new ClusterSingletonOptions { Role = Roles.Coordinator },
             createProxyToo: true);
+        builder.WithSingletonWatch<ScheduleManager>(ScheduleManagerName, Roles.Coordinator, new ExPecto.Protocol.Messages.ListSchedules());
         return builder;
     }
 }

@@ -53,12 +53,29 @@ public sealed class AdminOptions
     public bool OpenReadOnlyOnLoopback { get; set; } = true;
 
     /// <summary>
+    /// Whether <c>GET /metrics</c> needs no token from any address (default off: like every read-only command it
+    /// is open on loopback only). Turn on where Prometheus scrapes pods by annotation without a token and a
+    /// NetworkPolicy limits who reaches the port; metrics carry counts and timings, never a secret.
+    /// </summary>
+    public bool MetricsWithoutToken { get; set; }
+
+    /// <summary>
     /// Whether a node fails to start when the endpoint cannot be bound (the port is taken). A role given an
     /// endpoint (<c>--admin</c>, <c>EXPECTO_ADMIN__ENDPOINT</c>) fails, since the operator asked for that port;
     /// one left on the default, and the embedded <c>expecto run</c> always, warn and run on without a console,
     /// so several processes on one machine, or a long run, are never stopped by a busy 9110.
     /// </summary>
     public bool FailIfUnavailable { get; set; } = true;
+
+    /// <summary>
+    /// When set, the endpoint serves HTTPS only, presenting this certificate (with its private key). Every role sets
+    /// it to the node's cluster certificate when Cluster:Tls is enabled, so the token never crosses a network in
+    /// clear; clients pin the cluster CA (<c>expecto admin --ca</c>). Set in code, not bound from configuration.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; set; }
+
+    /// <summary>The client's CA file for an HTTPS endpoint (<c>expecto admin --ca F</c>); see <see cref="Security.PinnedCa"/>.</summary>
+    public const string CaFileEnvironmentVariable = "EXPECTO_ADMIN_CA_FILE";
 
     /// <summary>How long a command may wait on the cluster (sharding statistics, handler calls) before it fails.</summary>
     public TimeSpan AskTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -30,6 +30,12 @@ public static class ClusterTls
         };
     }
 
+    /// <summary>
+    /// The certificate the admin console serves HTTPS with: the node's cluster certificate when TLS is enabled (so
+    /// the admin token is never sent in clear where remoting is protected), else null (plain HTTP).
+    /// </summary>
+    public static X509Certificate2? AdminCertificate(ClusterTlsOptions options) => options.Enabled ? LoadCertificate(options) : null;
+
     /// <summary>This node's certificate with its private key, from the PKCS#12 file.</summary>
     public static X509Certificate2 LoadCertificate(ClusterTlsOptions options)
     {

@@ -54,6 +54,7 @@ public static class ExPectoHostingExtensions
         ["--state"] = "Persistence:SqliteFile",
         ["--pg"] = "Persistence:ConnectionString",
         ["--admin"] = "Admin:Endpoint",
+        [ExPecto.Admin.Logging.NodeLog.FormatSwitch] = ExPecto.Admin.Logging.NodeLog.FormatKey,
     };
 
     /// <summary>
@@ -90,14 +91,20 @@ public static class ExPectoHostingExtensions
             builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
         }
         FileLogger.Path = options.LogFile;
+        ExPecto.Admin.Logging.NodeLog.Role = string.Join(",", roles);
+        string? logger = options.LogFile is not null ? "ExPecto.Hosting.FileLogger, ExPecto.Hosting"
+            : ExPecto.Admin.Logging.NodeLog.Format == ExPecto.Admin.Logging.LogFormat.Json ? "ExPecto.Hosting.JsonLogger, ExPecto.Hosting"
+            : null;
         builder.AddHocon(
             $$"""
             akka.cluster.split-brain-resolver.stable-after = {{(int)options.DowningStableAfter.TotalMilliseconds}}ms
             akka.cluster.failure-detector.acceptable-heartbeat-pause = {{(int)options.FailureDetectorPause.TotalMilliseconds}}ms
-            akka.cluster.log-info = off
+            akka.cluster.log-info = {{(options.LogMembership ? "on" : "off")}}
+            # Akka's proxy warning fires at once, not after the period it names (SingletonWatch replaces it).
+            akka.cluster.singleton-proxy.log-singleton-identification-failure = off
             akka.loglevel = {{(options.LogFile is null ? options.LogLevel : "INFO")}}
-            {{(options.LogFile is null ? "" : "akka.loggers = [\"ExPecto.Hosting.FileLogger, ExPecto.Hosting\"]")}}
-            akka.stdout-loglevel = {{(options.LogFile is null ? options.LogLevel : "WARNING")}}
+            {{(logger is null ? "" : $"akka.loggers = [\"{logger}\"]")}}
+            akka.stdout-loglevel = {{(ExPecto.Admin.Logging.NodeLog.Format == ExPecto.Admin.Logging.LogFormat.Json ? "OFF" : options.LogFile is null ? options.LogLevel : "WARNING")}}
             akka.remote.dot-netty.tcp.maximum-frame-size = 16MiB
             akka.remote.dot-netty.tcp.send-buffer-size = 16MiB
             akka.remote.dot-netty.tcp.receive-buffer-size = 16MiB
@@ -192,7 +199,16 @@ public static class ExPectoHostingExtensions
 
     /// <summary>Proxy to the job manager singleton on the oldest coordinator node (workers, clients).</summary>
     public static AkkaConfigurationBuilder WithJobManagerProxy(this AkkaConfigurationBuilder builder) =>
-        builder.WithSingletonProxy<JobManager>(JobManagerName, new ClusterSingletonOptions { Role = Roles.Coordinator });
+        builder.WithSingletonProxy<JobManager>(JobManagerName, new ClusterSingletonOptions { Role = Roles.Coordinator })
+            .WithSingletonWatch<JobManager>(JobManagerName, Roles.Coordinator, JobManagerPing);
+
+    /// <summary>The job manager's cheapest read-only question (the status of no job), for <see cref="SingletonWatch"/>.</summary>
+    public static readonly object JobManagerPing = new ExPecto.Protocol.Messages.GetJobStatus("-");
+
+    /// <summary>A <see cref="SingletonWatch"/> on the proxy registered as <typeparamref name="TKey"/>: one warning line when it stays silent.</summary>
+    public static AkkaConfigurationBuilder WithSingletonWatch<TKey>(this AkkaConfigurationBuilder builder, string singleton, string role, object ping) =>
+        builder.WithActors((system, registry) =>
+            system.ActorOf(SingletonWatch.Props(singleton, role, registry.Get<TKey>(), ping), "watch-" + singleton));
 
     /// <summary>
     /// Sharding settings of the gene entity type: coordinator state in the journal; entities not remembered. The job

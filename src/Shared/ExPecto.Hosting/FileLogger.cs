@@ -1,11 +1,12 @@
 using Akka.Actor;
 using Akka.Event;
+using ExPecto.Admin.Logging;
 
 namespace ExPecto.Hosting;
 
 /// <summary>
 /// An Akka logger that appends every log event as one line to a file (structured: time, level, source, thread,
-/// message), so embedded runs keep their console for progress (warnings and errors still show there) and the full log lands in DIR/_state/*.log.
+/// message; with <c>--log-format json</c> the JSON lines of <see cref="JsonLogger"/>), so embedded runs keep their console for progress (warnings and errors still show there) and the full log lands in DIR/_state/*.log.
 /// Selected with <see cref="ClusterNodeOptions.LogFile"/>; the path is process-wide (one actor system per process).
 /// </summary>
 public sealed class FileLogger : ReceiveActor
@@ -24,6 +25,14 @@ public sealed class FileLogger : ReceiveActor
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(e =>
         {
+            if (NodeLog.Format == LogFormat.Json)
+            {
+                string json = JsonLogger.Render(e);
+                _writer?.WriteLine(json);
+                if (e.LogLevel() >= Akka.Event.LogLevel.WarningLevel)
+                    NodeLog.WriteLine(json);
+                return;
+            }
             string level = e.LogLevel().ToString().Replace("Level", "").ToUpperInvariant();
             string cause = e.Cause is null ? "" : "\t" + e.Cause.GetType().Name + ": " + e.Cause.Message;
             _writer?.WriteLine($"{e.Timestamp:yyyy-MM-ddTHH:mm:ss.fffZ}\t{level}\t{e.LogSource}\t{e.Thread.ManagedThreadId}\t{e.Message}{cause}");

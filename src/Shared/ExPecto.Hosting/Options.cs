@@ -30,6 +30,13 @@ public sealed class ClusterNodeOptions : IValidatedOptions
     public string? LogFile { get; set; }
 
     /// <summary>
+    /// Akka's cluster membership log at INFO (akka.cluster.log-info): joins, leader actions ("moving node to Up /
+    /// Removed"), "Leader can currently not perform its duties" with the reachability and member status. Off by
+    /// default (chatty); on when diagnosing a node that cannot join or a member that is never removed.
+    /// </summary>
+    public bool LogMembership { get; set; }
+
+    /// <summary>
     /// Split-brain resolver strategy, <see cref="DowningStrategies.KeepOldest"/> (default) or
     /// <see cref="DowningStrategies.KeepMajority"/>; every node of a cluster must agree. Keep-oldest keeps the side
     /// holding the oldest member (normally the first seed), so any number of workers may crash at once without the

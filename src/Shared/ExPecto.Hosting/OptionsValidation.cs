@@ -124,6 +124,16 @@ public static class NodeMain
     public static void CheckCommon(IConfiguration configuration)
     {
         if (configuration["Admin:Endpoint"] is { } admin) CheckAdminEndpoint(admin);
+        ConfigureLogging(configuration);
+    }
+
+    /// <summary>Sets the process's log format from Logging:Format (<c>--log-format</c>, EXPECTO_LOGGING__FORMAT): text (default) or json.</summary>
+    public static void ConfigureLogging(IConfiguration configuration)
+    {
+        string? value = configuration[ExPecto.Admin.Logging.NodeLog.FormatKey];
+        if (!ExPecto.Admin.Logging.NodeLog.TryParse(value, out var format))
+            throw OptionsValidation.Bad(ExPecto.Admin.Logging.NodeLog.FormatKey, "text or json", value ?? "");
+        ExPecto.Admin.Logging.NodeLog.Format = format;
     }
 
     public static void CheckAdminEndpoint(string admin)

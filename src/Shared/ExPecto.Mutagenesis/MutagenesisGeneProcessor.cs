@@ -69,10 +69,19 @@ public sealed class MutagenesisGeneProcessor(string engine, string device) : IGe
         try
         {
             var annotation = GeneAnnotation.Load(spec.AnnotationPath);
-            var models = TissueModelSet.Load(spec.ModelsListPath);
             var deltaEngine = DeltaEngines.Create(engine, spec.BelugaWeightsPath,
                 new DeltaEngineOptions { Device = device, MutationsPerBatch = spec.BatchSize });
-            _loaded = new Loaded(key, genome, annotation, deltaEngine, new ExpectoEffectProjector(models));
+            try
+            {
+                // F comes from the weight file; the tissue models must have 10·F or 10·(F+1) columns.
+                var models = TissueModelSet.Load(spec.ModelsListPath, deltaEngine.FeatureCount);
+                _loaded = new Loaded(key, genome, annotation, deltaEngine, new ExpectoEffectProjector(models));
+            }
+            catch
+            {
+                deltaEngine.Dispose();
+                throw;
+            }
             return _loaded;
         }
         catch

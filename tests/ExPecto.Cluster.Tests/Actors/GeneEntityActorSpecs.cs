@@ -120,4 +120,32 @@ public sealed class GeneEntityActorSpecs() : Akka.Hosting.TestKit.TestKit(nameof
         Assert.Equal(new LeaseLost("j1", "G3", 1), await ExpectMsgAsync<LeaseLost>());
         await worker.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
+
+    [Fact]
+    public async Task A_hand_back_makes_the_gene_ready_again_and_survives_a_restart_without_using_an_attempt()
+    {
+        // MaxAttempts = 2: two hand-backs and a restart later the gene is still leased, under attempt 3.
+        var worker = CreateTestProbe();
+        var jm = CreateTestProbe();
+        var item = Item with { GeneId = "G4" };
+        var entity = Entity("j1|G4", jm.Ref);
+        for (int attempt = 1; attempt <= 2; attempt++)
+        {
+            entity.Tell(new LeaseGene("j1", "G4", item, "w1", worker.Ref, TimeSpan.FromSeconds(30)));
+            Assert.Equal(attempt, (await worker.ExpectMsgAsync<WorkGranted>()).Attempt);
+            await ExpectMsgAsync<LeaseAccepted>();
+            entity.Tell(new HandBackGene("j1", "G4", attempt, "w1", "device stuck"));
+            Assert.Equal(new GeneReady("j1", "G4"), await jm.ExpectMsgAsync<GeneReady>());
+        }
+        await WatchAsync(entity);
+        Sys.Stop(entity);
+        await ExpectTerminatedAsync(entity);
+        var again = Entity("j1|G4", jm.Ref);
+        await jm.ExpectMsgAsync<GeneReady>(); // recovered pending after leases: it says so
+        again.Tell(new LeaseGene("j1", "G4", item, "w2", worker.Ref, TimeSpan.FromSeconds(30)));
+        Assert.Equal(3, (await worker.ExpectMsgAsync<WorkGranted>()).Attempt);
+        again.Tell(new FailGene("j1", "G4", 3, "w2", "out of memory"));
+        // The first real failure of two allowed: pending again, not failed.
+        Assert.Equal(new GeneReady("j1", "G4"), await jm.ExpectMsgAsync<GeneReady>());
+    }
 }

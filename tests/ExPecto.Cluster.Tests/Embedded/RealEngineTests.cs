@@ -38,7 +38,7 @@ public sealed class RealEngineTests : IDisposable
         using (var genome = IndexedFasta.Open(spec.GenomePath))
         using (var engine = DeltaEngines.Create(DeltaEngines.Incremental, spec.BelugaWeightsPath, new DeltaEngineOptions { MutationsPerBatch = batch }))
         {
-            var loop = new MutagenesisRunner(engine, new ExpectoEffectProjector(TissueModelSet.Load(spec.ModelsListPath)),
+            var loop = new MutagenesisRunner(engine, new ExpectoEffectProjector(TissueModelSet.Load(spec.ModelsListPath, engine.FeatureCount)),
                 new MutagenesisOptions { OutputDirectory = loopOut, Radius = radius, StrongThreshold = threshold, BatchSize = batch });
             loop.Run(genes.Select(g => new MutagenesisGene(g.Id, g.Chrom, g.Strand, g.Tss)).ToList(),
                 (chrom, start0, length) => { var b = new byte[length]; genome.Fetch(chrom, start0, b); return b; });

@@ -9,8 +9,9 @@ namespace ExPecto.Cluster.Tests.Processes;
 /// every node for failure messages and kills what is left at dispose, and compares an output folder with the
 /// fixture's uninterrupted reference run.
 /// </summary>
-internal sealed class LoopbackCluster(ReferenceRunFixture fixture) : IDisposable
+internal sealed class LoopbackCluster(ReferenceRunFixture? fixture = null) : IDisposable
 {
+    private ReferenceRunFixture Fixture => fixture ?? throw new InvalidOperationException("this cluster has no fake-engine reference fixture");
     private readonly TempDir _tmp = new();
     private readonly List<NodeProcess> _nodes = [];
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
@@ -37,8 +38,12 @@ internal sealed class LoopbackCluster(ReferenceRunFixture fixture) : IDisposable
     {
         string? dir = Environment.GetEnvironmentVariable("EXPECTO_TEST_LOGS");
         if (string.IsNullOrWhiteSpace(dir)) return;
-        string test = TestContext.Current.Test?.TestCase.TestMethodName ?? "test";
-        string target = Path.Combine(dir, test);
+        // A theory's arguments (sqlite/postgresql) are in the display name: variants do not overwrite each other.
+        string method = TestContext.Current.Test?.TestCase.TestMethodName ?? "test";
+        string display = TestContext.Current.Test?.TestDisplayName ?? "";
+        int args = display.IndexOf('(', StringComparison.Ordinal);
+        string name = Regex.Replace(args >= 0 ? method + display[args..] : method, @"[^A-Za-z0-9_.-]+", "_").TrimEnd('_');
+        string target = Path.Combine(dir, name);
         Directory.CreateDirectory(target);
         foreach (var n in _nodes) File.WriteAllText(Path.Combine(target, n.Name + ".log"), n.Log);
     }
@@ -82,9 +87,13 @@ internal sealed class LoopbackCluster(ReferenceRunFixture fixture) : IDisposable
     }
 
     /// <summary>Submits the fixture's job (without waiting for it) and returns its id.</summary>
-    public async Task<string> SubmitAsync(string outDir, IReadOnlyDictionary<string, string> env)
+    public Task<string> SubmitAsync(string outDir, IReadOnlyDictionary<string, string> env) =>
+        SubmitAsync(Fixture.Inputs.CliArgs(outDir), env);
+
+    /// <summary>Submits a job given by its CLI arguments (without waiting for it) and returns its id.</summary>
+    public async Task<string> SubmitAsync(IEnumerable<string> jobArgs, IReadOnlyDictionary<string, string> env)
     {
-        var submit = Start("submit", NodeProcess.Expecto, ["submit", "--seed", $"127.0.0.1:{SeedPort}", .. fixture.Inputs.CliArgs(outDir)], env);
+        var submit = Start("submit", NodeProcess.Expecto, ["submit", "--seed", $"127.0.0.1:{SeedPort}", .. jobArgs], env);
         int rc = await submit.WaitForExitAsync(TimeSpan.FromSeconds(90));
         Assert.True(rc == 0, $"submit exited {rc}:\n{submit.Tail()}");
         var m = Regex.Match(submit.Log, @"(?m)^(j[0-9a-f]{16})\t(submitted|known)");
@@ -129,11 +138,11 @@ internal sealed class LoopbackCluster(ReferenceRunFixture fixture) : IDisposable
     public void AssertEqualsReference(string outDir)
     {
         var actual = OutputSnapshot.Of(outDir);
-        Assert.Equal(fixture.Reference.Keys, actual.Keys);
-        Assert.Equal(fixture.Reference, actual);
+        Assert.Equal(Fixture.Reference.Keys, actual.Keys);
+        Assert.Equal(Fixture.Reference, actual);
         using var manifest = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, JobManifest.FileName)));
         var genes = manifest.RootElement.GetProperty("geneResults").EnumerateArray().Select(g => g.GetProperty("gene").GetString()).ToList();
-        Assert.Equal(fixture.Inputs.Genes.Select(g => g.GeneId).Order(StringComparer.Ordinal), genes);
-        Assert.Equal(fixture.Genes, GeneFiles(outDir));
+        Assert.Equal(Fixture.Inputs.Genes.Select(g => g.GeneId).Order(StringComparer.Ordinal), genes);
+        Assert.Equal(Fixture.Genes, GeneFiles(outDir));
     }
 }

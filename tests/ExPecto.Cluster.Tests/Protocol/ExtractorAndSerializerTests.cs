@@ -55,6 +55,8 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
             new RenewLease("j1", "G1", 2, "w1", TimeSpan.FromSeconds(30)),
             new CompleteGene("j1", "G1", 2, "w1", Outcome),
             new FailGene("j1", "G1", 2, "w1", "boom"),
+            new HandBackGene("j1", "G1", 2, "w1", "device stuck"),
+            new GeneHandedBack(2, "device stuck"),
             new RevokeLease("j1", "G1", "w1", "left"),
             new SettlementRecorded("j1", "G1"),
             new WorkGranted(item, 2, TimeSpan.FromMinutes(5)),

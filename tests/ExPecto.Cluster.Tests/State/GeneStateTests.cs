@@ -95,6 +95,39 @@ public sealed class GeneStateTests
     }
 
     [Fact]
+    public void A_lease_handed_back_unstarted_is_pending_again_without_using_up_an_attempt()
+    {
+        // One attempt allowed: handed back three times, the gene is still leased again, then a real failure fails it.
+        var s = GeneState.Initial("j1", "G1");
+        for (int attempt = 1; attempt <= 3; attempt++)
+        {
+            s = Run(s, LeaseTo("w" + attempt), attempt * 100, max: 1);
+            Assert.Equal(GenePhase.Leased, s.Phase);
+            Assert.Equal(attempt, s.Attempt); // lease numbers still only grow: a stale message of an old lease never matches
+            var back = s.Decide(new HandBackGene("j1", "G1", attempt, "w" + attempt, "device stuck"), attempt * 100 + 1, 1);
+            Assert.Equal([new GeneHandedBack(attempt, "device stuck")], back);
+            s = Run(s, new HandBackGene("j1", "G1", attempt, "w" + attempt, "device stuck"), attempt * 100 + 1, max: 1);
+            Assert.Equal(GenePhase.Pending, s.Phase);
+            Assert.Equal(0, s.AttemptsUsed);
+        }
+        s = Run(s, LeaseTo("w4"), 1_000, max: 1);
+        s = Run(s, new FailGene("j1", "G1", 4, "w4", "boom"), 1_001, max: 1);
+        Assert.Equal(GenePhase.Failed, s.Phase);
+        Assert.Equal("boom", s.LastError);
+    }
+
+    [Fact]
+    public void A_hand_back_of_another_workers_or_an_older_lease_changes_nothing()
+    {
+        var s = Run(GeneState.Initial("j1", "G1"), LeaseTo("w1"), 0);
+        Assert.Empty(s.Decide(new HandBackGene("j1", "G1", 1, "w2", "stuck"), 1, 3));
+        Assert.Empty(s.Decide(new HandBackGene("j1", "G1", 0, "w1", "stuck"), 1, 3));
+        s = Run(s, new CompleteGene("j1", "G1", 1, "w1", Outcome), 1);
+        Assert.Empty(s.Decide(new HandBackGene("j1", "G1", 1, "w1", "stuck"), 2, 3));
+        Assert.Equal(GenePhase.Committed, s.Phase);
+    }
+
+    [Fact]
     public void Revocation_ends_only_the_named_workers_lease()
     {
         var s = Run(GeneState.Initial("j1", "G1"), LeaseTo("w1"), 0);

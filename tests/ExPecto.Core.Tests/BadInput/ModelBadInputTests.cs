@@ -1,3 +1,4 @@
+using ExPecto.Testing;
 using System.Buffers.Binary;
 using ExPecto.Core.Models;
 
@@ -16,7 +17,7 @@ public sealed class ModelBadInputTests : IDisposable
     public void Missing_model_file_is_an_input_error_naming_it()
     {
         string path = _dir.File("absent.save");
-        var ex = Assert.Throws<InputException>(() => TissueModel.Load(path, "Liver"));
+        var ex = Assert.Throws<InputException>(() => TissueModel.Load(path, "Liver", BelugaLayout.F));
         Assert.Equal(path, ex.FilePath);
         Assert.Contains("cannot read model file", ex.Message);
     }
@@ -26,9 +27,9 @@ public sealed class ModelBadInputTests : IDisposable
     {
         string path = _dir.File("small.json");
         XgbLinearJsonFormat.Write(path, Small);
-        var ex = Assert.Throws<InputException>(() => TissueModel.Load(path, "Liver"));
+        var ex = Assert.Throws<InputException>(() => TissueModel.Load(path, "Liver", BelugaLayout.F));
         Assert.Equal(path, ex.FilePath);
-        Assert.Contains("expected an ExPecto model with 20020 or 20030 features, found 3", ex.Message);
+        Assert.Contains("tissue model has 3 feature columns; the chromatin model has 2002 outputs, so expected 20020 (10·2002, canonical) or 20030 (10·2003, padded)", ex.Message);
     }
 
     [Fact]

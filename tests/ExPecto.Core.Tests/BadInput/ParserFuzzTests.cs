@@ -1,3 +1,4 @@
+using ExPecto.Testing;
 using System.IO.Compression;
 using System.Text;
 using CsCheck;
@@ -116,7 +117,7 @@ public sealed class ParserFuzzTests : IDisposable
     public void Model_list_loads_or_reports_bad_input()
     {
         // One real-size model (20,020 features) so that rows that still resolve load fully.
-        var model = new XgbLinearModel(0.5f, 0.25f, Enumerable.Range(0, FeatureLayout.CanonicalLength).Select(i => i * 1e-4f).ToArray());
+        var model = new XgbLinearModel(0.5f, 0.25f, Enumerable.Range(0, BelugaLayout.Canonical).Select(i => i * 1e-4f).ToArray());
         XgbLinearBinaryFormat.Write(_dir.File("m1.save"), model);
         XgbLinearJsonFormat.Write(_dir.File("m2.json"), model);
         string valid = "ModelName\tTissue\n./m1.save\tLiver\nm2.json\tLung\n\n";
@@ -124,7 +125,7 @@ public sealed class ParserFuzzTests : IDisposable
         FuzzHarness.Check(TextGen(valid), bytes =>
         {
             File.WriteAllBytes(path, bytes);
-            TissueModelSet set = TissueModelSet.Load(path, _dir.Path);
+            TissueModelSet set = TissueModelSet.Load(path, BelugaLayout.F, _dir.Path);
             Assert.True(set.Count > 0);
         }, iterations: 150);
     }

@@ -1,3 +1,4 @@
+using ExPecto.Testing;
 using System.Globalization;
 using ExPecto.Core.Effects;
 using ExPecto.Core.Models;
@@ -8,13 +9,13 @@ namespace ExPecto.Core.Tests.Effects;
 
 public sealed class EffectMatrixTests
 {
-    private const int F = FeatureLayout.CanonicalLength;
+    private const int F = BelugaLayout.Canonical;
 
     [Fact]
     public void Reproduces_the_example_effects_in_float64_and_predict_py_output()
     {
         var example = ExpectoExample.Load();
-        var models = TissueModelSet.Load(Path.Combine(example.Root, "resources", "modellist"));
+        var models = TissueModelSet.Load(Path.Combine(example.Root, "resources", "modellist"), BelugaLayout.F);
         var matrix = new EffectMatrix(models);
         int n = example.Variants.Count, t = matrix.TissueCount;
         var x = new double[n * F];

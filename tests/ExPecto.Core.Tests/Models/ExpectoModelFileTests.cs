@@ -11,8 +11,8 @@ public sealed class ExpectoModelFileTests
         "models/allhistones2000.1.fixed.all.pseudocount0.0001.lambda100.round100.basescore2.Adipose_Subcutaneous";
 
     [Theory]
-    [InlineData(AdiposeStem + ".save", AdiposeStem + ".dump", FeatureLayout.PaddedLength)]
-    [InlineData("models/experimental/200k_1.model", "models/experimental/200k_1.model.dump", FeatureLayout.CanonicalLength)]
+    [InlineData(AdiposeStem + ".save", AdiposeStem + ".dump", BelugaLayout.Padded)]
+    [InlineData("models/experimental/200k_1.model", "models/experimental/200k_1.model.dump", BelugaLayout.Canonical)]
     public void Binary_reader_matches_every_value_of_the_text_dump(string model, string dump, int features)
     {
         var m = XgbModelFile.Load(TestPaths.RequireSharedData("expecto/" + model));
@@ -34,7 +34,7 @@ public sealed class ExpectoModelFileTests
     public void Legacy_file_has_a_zero_weight_before_each_block()
     {
         var m = XgbModelFile.Load(TestPaths.RequireSharedData("expecto/" + AdiposeStem + ".save"));
-        for (int k = 0; k < FeatureLayout.Blocks; k++) Assert.Equal(0f, m.Weights[k * (FeatureLayout.FeaturesPerBlock + 1)]);
+        for (int k = 0; k < FeatureLayout.Blocks; k++) Assert.Equal(0f, m.Weights[k * (BelugaLayout.F + 1)]);
     }
 
     [Theory]
@@ -50,8 +50,8 @@ public sealed class ExpectoModelFileTests
         Assert.True(original.AsSpan().SequenceEqual(written), "written bytes differ from ExPecto's file");
 
         // And through the canonical tissue model and back (pad columns are zero in the original).
-        var tissue = TissueModel.FromXgb("t", m);
-        byte[] again = XgbLinearBinaryFormat.ToBytes(tissue.ToXgb(paddedLayout: m.NumFeature == FeatureLayout.PaddedLength),
+        var tissue = TissueModel.FromXgb("t", m, BelugaLayout.F);
+        byte[] again = XgbLinearBinaryFormat.ToBytes(tissue.ToXgb(paddedLayout: m.NumFeature == BelugaLayout.Padded),
             binfHeader: format == XgbModelFormat.BinaryWithHeader);
         Assert.True(original.AsSpan().SequenceEqual(again), "canonical round trip changed the file");
     }

@@ -21,7 +21,7 @@ public sealed class TissueModelSetTests : IDisposable
             "allhistones2000.1.fixed.all.pseudocount0.0001.lambda100.round100.basescore2.Adipose_Subcutaneous.save"), entries[0].Path);
         Assert.All(entries, e => Assert.True(File.Exists(e.Path)));
 
-        var set = TissueModelSet.Load(list);
+        var set = TissueModelSet.Load(list, BelugaLayout.F);
         Assert.Equal(218, set.Count);
         Assert.Equal(entries.Select(e => e.Tissue), set.TissueNames);
     }
@@ -29,7 +29,7 @@ public sealed class TissueModelSetTests : IDisposable
     [Fact]
     public void Relative_paths_resolve_against_the_list_folder_first()
     {
-        var model = new TissueModel("a", 2.0, 0.5, new double[FeatureLayout.CanonicalLength]);
+        var model = new TissueModel("a", 2.0, 0.5, new double[BelugaLayout.Canonical]);
         Directory.CreateDirectory(Path.Combine(_temp, "lists"));
         XgbLinearBinaryFormat.Write(Path.Combine(_temp, "lists", "m1.model"), model.ToXgb(paddedLayout: false));
         XgbLinearJsonFormat.Write(Path.Combine(_temp, "m2.json"), model.ToXgb(paddedLayout: false));
@@ -39,9 +39,9 @@ public sealed class TissueModelSetTests : IDisposable
         var entries = TissueModelSet.ReadModelList(list);
         Assert.Equal(Path.Combine(_temp, "lists", "m1.model"), entries[0].Path);
         Assert.Equal(Path.Combine(_temp, "m2.json"), entries[1].Path); // from the list folder's parent
-        var set = TissueModelSet.Load(list);
+        var set = TissueModelSet.Load(list, BelugaLayout.F);
         Assert.Equal(["Tissue One", "Tissue Two"], set.TissueNames);
-        Assert.Equal(2.5, set.Predict(new double[FeatureLayout.CanonicalLength])[1]);
+        Assert.Equal(2.5, set.Predict(new double[BelugaLayout.Canonical])[1]);
 
         // An explicit base folder is the only place looked at.
         Assert.Throws<InputException>(() => TissueModelSet.ReadModelList(list, Path.Combine(_temp, "lists")));

@@ -1,3 +1,4 @@
+using ExPecto.Testing;
 using System.Globalization;
 using ExPecto.Core.Models;
 using ExPecto.Core.Tests.Support;
@@ -7,7 +8,7 @@ namespace ExPecto.Core.Tests.Models;
 /// <summary>Models trained and saved by XGBoost 1.7.4 (tests/fixtures/make_fixtures_xgboost.py).</summary>
 public sealed class XgbFixtureTests
 {
-    private const int F = FeatureLayout.CanonicalLength;
+    private const int F = BelugaLayout.Canonical;
 
     [Theory]
     [InlineData("gbl20020.json", XgbModelFormat.Json)]
@@ -36,7 +37,7 @@ public sealed class XgbFixtureTests
     [InlineData("gbl20030.bin", "gbl20030")]
     public void Predictions_match_xgboost_on_the_canonical_layout(string file, string model)
     {
-        var tissue = TissueModel.Load(XgbFixtures.File(file), model);
+        var tissue = TissueModel.Load(XgbFixtures.File(file), model, BelugaLayout.F);
         var reference = XgbFixtures.Predictions(model);
         Assert.Equal(XgbFixtures.Rows, reference.Length);
         double[] x = XgbFixtures.DesignMatrix(XgbFixtures.Rows, F);
@@ -53,16 +54,16 @@ public sealed class XgbFixtureTests
     public void Padded_layout_drops_the_zero_column_before_each_block()
     {
         var raw = XgbModelFile.Load(XgbFixtures.File("gbl20030.bin"));
-        Assert.Equal(FeatureLayout.PaddedLength, raw.NumFeature);
-        for (int k = 0; k < FeatureLayout.Blocks; k++) Assert.Equal(0f, raw.Weights[k * (FeatureLayout.FeaturesPerBlock + 1)]);
+        Assert.Equal(BelugaLayout.Padded, raw.NumFeature);
+        for (int k = 0; k < FeatureLayout.Blocks; k++) Assert.Equal(0f, raw.Weights[k * (BelugaLayout.F + 1)]);
 
-        var tissue = TissueModel.FromXgb("t", raw);
-        for (int i = 0; i < F; i += 997) Assert.Equal(raw.Weights[FeatureLayout.PaddedIndex(i)], tissue.Weights[i]);
+        var tissue = TissueModel.FromXgb("t", raw, BelugaLayout.F);
+        for (int i = 0; i < F; i += 997) Assert.Equal(raw.Weights[FeatureLayout.PaddedIndex(i, BelugaLayout.F)], tissue.Weights[i]);
         Assert.Equal(raw.Weights[^1], tissue.Weights[^1]);
 
         // The raw model on padded x predicts what the canonical model predicts on x.
         double[] x = XgbFixtures.DesignMatrix(1, F);
-        var padded = new double[FeatureLayout.PaddedLength];
+        var padded = new double[BelugaLayout.Padded];
         FeatureLayout.PadFeatures(x, padded);
         Assert.Equal(raw.Predict(padded), tissue.Predict(x), 12);
     }
@@ -75,7 +76,7 @@ public sealed class XgbFixtureTests
     [Fact]
     public void Writers_output_is_pinned_and_loads_in_xgboost()
     {
-        var tissue = TissueModel.Load(XgbFixtures.File("gbl20020.json"), "gbl20020");
+        var tissue = TissueModel.Load(XgbFixtures.File("gbl20020.json"), "gbl20020", BelugaLayout.F);
         var outputs = new (string File, byte[] Bytes)[]
         {
             ("expecto_layout.save", XgbLinearBinaryFormat.ToBytes(tissue.ToXgb(paddedLayout: true), binfHeader: true)),
@@ -95,7 +96,7 @@ public sealed class XgbFixtureTests
         foreach (var (file, bytes) in outputs)
         {
             Assert.True(bytes.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, file))), $"{file} differs from the pinned file");
-            var reread = TissueModel.FromXgb("t", XgbModelFile.Load(Path.Combine(folder, file)));
+            var reread = TissueModel.FromXgb("t", XgbModelFile.Load(Path.Combine(folder, file)), BelugaLayout.F);
             Assert.True(reread.Weights.SequenceEqual(tissue.Weights), $"{file}: weights changed on the round trip");
             double[] xgboost = verified[file].ToArray();
             Assert.Equal(XgbFixtures.Rows, xgboost.Length);

@@ -1,3 +1,4 @@
+using ExPecto.Testing;
 using ExPecto.Core.Models;
 using ExPecto.Core.Transforms;
 
@@ -24,7 +25,7 @@ public sealed class TssFeaturesTests
     [Fact]
     public void A_single_window_lands_in_its_side_blocks_with_exponential_decay()
     {
-        const int f = FeatureLayout.FeaturesPerBlock;
+        const int f = BelugaLayout.F;
         double[] c = [0.01, 0.02, 0.05, 0.1, 0.2];
         foreach (int window in new[] { 0, 37, 99, 100, 101, 199 })
         {
@@ -46,7 +47,7 @@ public sealed class TssFeaturesTests
     public void Fold_is_linear_in_the_predictions()
     {
         var rng = new Random(3);
-        int n = TssFeatures.WindowCount * FeatureLayout.FeaturesPerBlock;
+        int n = TssFeatures.WindowCount * BelugaLayout.F;
         var a = new float[n];
         var b = new float[n];
         var sum = new float[n];

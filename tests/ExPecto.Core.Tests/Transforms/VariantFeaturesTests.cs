@@ -1,3 +1,4 @@
+using ExPecto.Testing;
 using System.Buffers.Binary;
 using System.Globalization;
 using ExPecto.Core.Models;
@@ -8,7 +9,7 @@ namespace ExPecto.Core.Tests.Transforms;
 
 public sealed class VariantFeaturesTests
 {
-    private const int F = FeatureLayout.CanonicalLength;
+    private const int F = BelugaLayout.Canonical;
 
     [Fact]
     public void Reproduces_predict_py_features_for_the_example()
@@ -98,11 +99,11 @@ public sealed class VariantFeaturesTests
         // With d a multiple of 200 every shifted offset is a TSS-window offset, and floor(|p|/200) = |p|/200:
         // placing Δ_s in the TSS window at offset p_s must give the same features (an independent code path).
         var rng = new Random(7);
-        var deltas = new float[9 * FeatureLayout.FeaturesPerBlock];
+        var deltas = new float[9 * BelugaLayout.F];
         for (int i = 0; i < deltas.Length; i++) deltas[i] = (float)(rng.NextDouble() - 0.5);
         foreach (var (d, strand) in new[] { (-4000L, 1), (1400L, -1), (0L, 1), (600L, 1) })
         {
-            var pred = new float[TssFeatures.WindowCount * FeatureLayout.FeaturesPerBlock];
+            var pred = new float[TssFeatures.WindowCount * BelugaLayout.F];
             for (int si = 0; si < 9; si++)
             {
                 long p = VariantFeatures.RelativeOffset(d, VariantShifts.All[si], strand);

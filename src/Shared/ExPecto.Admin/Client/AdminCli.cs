@@ -20,16 +20,21 @@ public static class AdminCli
     public const int ExitRefused = 3;
 
     public const string Usage =
-        "usage: expecto admin <host:port> [<palette> [<command> [args...]]] [--json] [--token-file <file>]";
+        "usage: expecto admin <host:port> [<palette> [<command> [args...]]] [--json] [--token-file <file>] [--ca <cluster CA file>]";
 
     /// <summary>The words of a command line, the endpoint, and the client's own options (anywhere on the line).</summary>
-    public sealed record Arguments(string? Endpoint, IReadOnlyList<string> Words, bool Json, string? TokenFile, bool Help);
+    public sealed record Arguments(string? Endpoint, IReadOnlyList<string> Words, bool Json, string? TokenFile, bool Help)
+    {
+        /// <summary>--ca: the cluster CA an HTTPS node's certificate must chain to.</summary>
+        public string? CaFile { get; init; }
+    }
 
     /// <summary>Splits the tokens after <c>admin</c>; everything that is not a client option is passed on in order.</summary>
     public static Arguments Parse(IReadOnlyList<string> tokens)
     {
         string? endpoint = null;
         string? tokenFile = null;
+        string? caFile = null;
         var json = false;
         var help = false;
         var words = new List<string>();
@@ -42,6 +47,10 @@ public static class AdminCli
                 tokenFile = i + 1 < tokens.Count ? tokens[++i] : throw new AdminClientException(ExitUsage, "--token-file needs a file name");
             else if (t.StartsWith("--token-file=", StringComparison.Ordinal))
                 tokenFile = t["--token-file=".Length..];
+            else if (t == "--ca")
+                caFile = i + 1 < tokens.Count ? tokens[++i] : throw new AdminClientException(ExitUsage, "--ca needs a file name");
+            else if (t.StartsWith("--ca=", StringComparison.Ordinal))
+                caFile = t["--ca=".Length..];
             else if ((t == "-h" || t == "--help") && endpoint is null)
                 help = true;
             else if (endpoint is null)
@@ -49,7 +58,7 @@ public static class AdminCli
             else
                 words.Add(t);
         }
-        return new Arguments(endpoint, words, json, tokenFile, help);
+        return new Arguments(endpoint, words, json, tokenFile, help) { CaFile = caFile };
     }
 
     public static async Task<int> RunAsync(IReadOnlyList<string> tokens, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -62,7 +71,8 @@ public static class AdminCli
                 (args.Help ? output : error).WriteLine(Usage);
                 return args.Help ? ExitOk : ExitUsage;
             }
-            using var client = new AdminClient(args.Endpoint, ReadToken(args.TokenFile));
+            var caFile = ResolveCaFile(args.CaFile);
+            using var client = new AdminClient(args.Endpoint, ReadToken(args.TokenFile), caFile is null ? null : PinnedCa.Load(caFile));
             if (args.Words.Count == 0)
                 return await InteractiveAsync(client, args, input, output, error, cancellationToken);
             await ExecuteAsync(client, args.Words, args.Json, output, cancellationToken);
@@ -73,6 +83,23 @@ public static class AdminCli
             error.WriteLine($"expecto admin: {e.Message}");
             return e.ExitCode;
         }
+    }
+
+    /// <summary>
+    /// The cluster CA the client pins: --ca, else $EXPECTO_ADMIN_CA_FILE, else — inside a cluster member, whose
+    /// environment configures remoting TLS — EXPECTO_CLUSTER__TLS__CACERTIFICATEPATH when EXPECTO_CLUSTER__TLS__ENABLED
+    /// is true (so a pod's own hooks reach its HTTPS console unchanged). Null: plain HTTP unless the URL says https.
+    /// </summary>
+    public static string? ResolveCaFile(string? caFile)
+    {
+        if (!string.IsNullOrWhiteSpace(caFile))
+            return caFile;
+        var env = Environment.GetEnvironmentVariable(AdminOptions.CaFileEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(env))
+            return env;
+        var tls = Environment.GetEnvironmentVariable("EXPECTO_CLUSTER__TLS__ENABLED");
+        var ca = Environment.GetEnvironmentVariable("EXPECTO_CLUSTER__TLS__CACERTIFICATEPATH");
+        return bool.TryParse(tls, out var on) && on && !string.IsNullOrWhiteSpace(ca) ? ca : null;
     }
 
     /// <summary>

@@ -13,16 +13,29 @@ public sealed class AdminClientException(int exitCode, string message) : Excepti
     public int ExitCode { get; } = exitCode;
 }
 
-/// <summary>HTTP client for one node's admin endpoint (<c>host:port</c> or a full http:// URL).</summary>
+/// <summary>
+/// HTTP client for one node's admin endpoint (<c>host:port</c> or a full http:// or https:// URL). With a CA
+/// (<see cref="Security.PinnedCa"/>) a bare host:port means HTTPS and the node must present a certificate of that CA.
+/// </summary>
 public sealed class AdminClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly string _endpoint;
 
     public AdminClient(string endpoint, string? token, HttpMessageHandler? handler = null)
+        : this(endpoint, token, handler, ca: null)
+    {
+    }
+
+    public AdminClient(string endpoint, string? token, System.Security.Cryptography.X509Certificates.X509Certificate2? ca)
+        : this(endpoint, token, ca is null ? null : Security.PinnedCa.Handler(ca), ca)
+    {
+    }
+
+    private AdminClient(string endpoint, string? token, HttpMessageHandler? handler, System.Security.Cryptography.X509Certificates.X509Certificate2? ca)
     {
         _endpoint = endpoint;
-        var baseUri = endpoint.Contains("://", StringComparison.Ordinal) ? endpoint : $"http://{endpoint}";
+        var baseUri = endpoint.Contains("://", StringComparison.Ordinal) ? endpoint : $"{(ca is null ? "http" : "https")}://{endpoint}";
         if (!Uri.TryCreate(baseUri, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new AdminClientException(AdminCli.ExitUsage, $"expected an admin endpoint like {AdminOptions.DefaultEndpoint}, found '{endpoint}'");
         _http = handler is null ? new HttpClient() : new HttpClient(handler);
@@ -67,6 +80,12 @@ public sealed class AdminClient : IDisposable
         {
             using var request = create();
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            // Nothing was sent: the token never left this process.
+            throw new AdminClientException(AdminCli.ExitFailure,
+                $"TLS with the admin endpoint {_endpoint} failed: {e.InnerException?.Message ?? e.Message}; an HTTPS node must present a certificate of the cluster CA given by --ca (or {AdminOptions.CaFileEnvironmentVariable})");
         }
         catch (HttpRequestException e)
         {

@@ -26,18 +26,22 @@ public sealed class AdminServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private AdminServer(WebApplication app, int port, IReadOnlyList<IAdminPalette> palettes)
+    private AdminServer(WebApplication app, int port, IReadOnlyList<IAdminPalette> palettes, bool https)
     {
         _app = app;
         Port = port;
         Palettes = palettes;
+        Https = https;
     }
+
+    /// <summary>Whether the endpoint serves HTTPS (<see cref="AdminOptions.Certificate"/>).</summary>
+    public bool Https { get; }
 
     /// <summary>The port actually bound (useful when the endpoint asked for port 0).</summary>
     public int Port { get; }
 
     /// <summary>host:port a client on this machine uses: <c>127.0.0.1:&lt;port&gt;</c>.</summary>
-    public string LoopbackEndpoint => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
+    public string LoopbackEndpoint => $"{(Https ? "https://" : "")}127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
     public IReadOnlyList<IAdminPalette> Palettes { get; }
 
@@ -93,7 +97,11 @@ public sealed class AdminServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (loggerFactory is not null)
             builder.Services.AddSingleton(loggerFactory);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(address, port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address, port, listen =>
+        {
+            if (options.Certificate is { } certificate)
+                listen.UseHttps(certificate);
+        }));
         builder.Services.AddHealthChecks()
             .AddCheck("actor-system", new ActorSystemAliveCheck(system), tags: ["live"])
             .AddCheck("cluster-member-up", new ClusterMemberUpCheck(system), tags: ["ready"]);
@@ -105,6 +113,7 @@ public sealed class AdminServer : IAsyncDisposable
         app.MapHealthChecks(AdminWire.ReadinessPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapGet(AdminWire.CommandsPath, console.ListAsync);
         app.MapPost(AdminWire.ExecPath, console.ExecuteAsync);
+        app.MapGet(AdminWire.MetricsPath, console.MetricsAsync);
 
         try
         {
@@ -117,7 +126,7 @@ public sealed class AdminServer : IAsyncDisposable
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a).Port).First();
-        return new AdminServer(app, bound, palettes);
+        return new AdminServer(app, bound, palettes, options.Certificate is not null);
     }
 
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
@@ -162,6 +171,18 @@ internal sealed class AdminConsoleEndpoint(
             return;
         var catalogue = palettes.Select(p => new AdminPaletteInfo(p.Name, p.Description, p.Commands.Select(c => c.Info).ToList())).ToList();
         await context.Response.WriteAsJsonAsync(catalogue, AdminWire.Json, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The process's metrics in the Prometheus text format, rendered by prometheus-net from its default registry:
+    /// what each role registered (expecto_*) plus the process_* and dotnet_* collectors and the runtime's meters.
+    /// </summary>
+    public async Task MetricsAsync(HttpContext context)
+    {
+        if (!options.MetricsWithoutToken && !await AuthorizeAsync(context, mutating: false, "reading metrics"))
+            return;
+        context.Response.ContentType = Prometheus.PrometheusConstants.TextContentTypeWithVersionAndEncoding;
+        await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
     }
 
     public async Task ExecuteAsync(HttpContext context)

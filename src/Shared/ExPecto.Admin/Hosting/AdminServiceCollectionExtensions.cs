@@ -19,7 +19,8 @@ public static class AdminServiceCollectionExtensions
     /// <see cref="IScheduleAdmin"/> and any <see cref="IAdminPalette"/> registered in DI are served.
     /// </summary>
     public static IServiceCollection AddExPectoAdmin(
-        this IServiceCollection services, IConfiguration? configuration = null, Action<AdminOptions>? configure = null)
+        this IServiceCollection services, IConfiguration? configuration = null, Action<AdminOptions>? configure = null,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var options = services.AddOptions<AdminOptions>();
         if (configuration is not null)
@@ -29,6 +30,8 @@ public static class AdminServiceCollectionExtensions
             if (string.IsNullOrWhiteSpace(configuration[$"{AdminOptions.Section}:{nameof(AdminOptions.Endpoint)}"]))
                 options.Configure(o => o.FailIfUnavailable = false);
         }
+        if (certificate is not null)
+            options.Configure(o => o.Certificate = certificate);
         if (configure is not null)
             options.Configure(configure);
         services.AddSingleton<AdminServerHandle>();
@@ -71,13 +74,14 @@ internal sealed class AdminHostedService(
         catch (IOException e) when (!o.FailIfUnavailable)
         {
             // Kestrel reports a taken port as an IOException (AddressInUseException derives from it).
-            Console.Error.WriteLine($"warning: admin endpoint {o.Endpoint} unavailable ({e.Message}); running without an admin console");
+            Logging.NodeLog.Write("warning", $"warning: admin endpoint {o.Endpoint} unavailable ({e.Message}); running without an admin console");
             return;
         }
         handle.Server = _server;
         var (address, _) = AdminServer.ParseEndpoint(o.Endpoint);
         string host = address.Equals(System.Net.IPAddress.Any) ? "0.0.0.0" : address.ToString();
-        Console.Error.WriteLine($"{AdminOptions.ListeningLogPrefix}{host}:{_server.Port}");
+        // With TLS the scheme is part of the endpoint, so the line can be pasted into `expecto admin` as it is.
+        Logging.NodeLog.Write("info", $"{AdminOptions.ListeningLogPrefix}{(_server.Https ? "https://" : "")}{host}:{_server.Port}");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

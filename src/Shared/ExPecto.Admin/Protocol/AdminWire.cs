@@ -16,6 +16,8 @@ public static class AdminWire
     public const string CommandsPath = "/admin/v1/commands";
     public const string LivenessPath = "/healthz";
     public const string ReadinessPath = "/readyz";
+    /// <summary>Prometheus text exposition of the process's metrics (read-only: no token on loopback).</summary>
+    public const string MetricsPath = "/metrics";
     public const string NdJson = "application/x-ndjson";
 
     /// <summary>camelCase, enums as strings, nulls omitted: what both ends and <c>--json</c> output use.</summary>

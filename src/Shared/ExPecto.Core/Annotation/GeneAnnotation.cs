@@ -13,6 +13,7 @@ public sealed class GeneAnnotation
     private readonly Dictionary<string, Gene> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Gene[]> _byChromByTss = new(StringComparer.Ordinal); // per ContigNames.Key, sorted by (Tss, file order)
     private readonly Dictionary<string, int> _order = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Gene?> _byUnversioned = new(StringComparer.Ordinal); // ENSG… → ENSG….5; null when ambiguous
 
     /// <summary>Where the genes came from (named in errors).</summary>
     public string Source { get; }
@@ -35,14 +36,19 @@ public sealed class GeneAnnotation
                 throw new InputException(source, g.SourceLine, $"gene id {g.Id} appears twice: on line {first.SourceLine} and on line {g.SourceLine}");
             _byId[g.Id] = g;
             _order[g.Id] = i;
+            if (g.Id.LastIndexOf('.') is int dot and > 0)
+                _byUnversioned[g.Id[..dot]] = _byUnversioned.ContainsKey(g.Id[..dot]) ? null : g;
         }
         foreach (var group in Genes.GroupBy(g => ContigNames.Key(g.Chrom)))
             _byChromByTss[group.Key] = group.OrderBy(g => g.Tss).ThenBy(g => _order[g.Id]).ToArray();
     }
 
     /// <summary>
-    /// Reads a gene annotation, telling the format from the header line (and the extension):
+    /// Reads a gene annotation, telling the format from the extension and the first lines:
     /// <list type="bullet">
+    /// <item>GTF or GFF3 (<c>.gtf</c>, <c>.gff3</c>, <c>.gff</c>, optionally <c>.gz</c>, or by content; GENCODE and
+    /// Ensembl layouts): TSS = the 5' end of the gene's <c>Ensembl_canonical</c> transcript, else of the gene record;
+    /// id = the file's <c>gene_id</c> as written (see <see cref="GffAnnotationReader"/>).</item>
     /// <item>ExPecto's <c>geneanno.csv</c>: header <c>id,symbol,seqnames,strand,TSS,CAGE_representative_TSS,type</c>
     /// (columns found by name; <c>id</c>, <c>seqnames</c>, <c>strand</c>, <c>CAGE_representative_TSS</c> required).
     /// The TSS is <c>CAGE_representative_TSS</c>, 1-based.</item>
@@ -57,19 +63,73 @@ public sealed class GeneAnnotation
     /// <exception cref="InputException">Empty file, malformed line (file and line named), or a duplicate gene id.</exception>
     public static GeneAnnotation Load(string path)
     {
-        var lines = TextInput.ReadLines(path).Where(l => l.Text.Trim().Length > 0);
-        using var e = lines.GetEnumerator();
-        if (!e.MoveNext())
-            throw new InputException(path, null, "gene annotation is empty; expected geneanno.csv (header id,symbol,seqnames,strand,TSS,CAGE_representative_TSS,type) or a TSS BED");
-        var (firstNo, firstLine) = e.Current;
+        using var e = TextInput.ReadLines(path).GetEnumerator();
+        // Look ahead past comment lines: a GTF/GFF3 header is comments, the first record tells the dialect.
+        var head = new List<(long, string)>();
+        while (head.Count < 1000 && e.MoveNext())
+        {
+            head.Add(e.Current);
+            if (e.Current.Text.Trim().Length > 0 && !e.Current.Text.StartsWith('#')) break;
+        }
+        if (GffAnnotationReader.Detect(path, head.Select(h => h.Item2).ToList()) is GffDialect dialect)
+            return new GeneAnnotation(GffAnnotationReader.Read(path, Concat(head, Rest(e)), dialect).ToList(), path);
+        using var rest = Concat(head, Rest(e)).Where(l => l.Item2.Trim().Length > 0).GetEnumerator();
+        if (!rest.MoveNext())
+            throw new InputException(path, null, "gene annotation is empty; expected a GTF/GFF3, geneanno.csv (header id,symbol,seqnames,strand,TSS,CAGE_representative_TSS,type) or a TSS BED");
+        var (firstNo, firstLine) = rest.Current;
         bool csv = firstLine.StartsWith("id,", StringComparison.OrdinalIgnoreCase)
             || firstLine.Contains("CAGE_representative_TSS", StringComparison.OrdinalIgnoreCase)
             || path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase);
-        IEnumerable<Gene> genes = csv ? ReadCsv(path, firstNo, firstLine, Rest(e)) : ReadBed(path, Prepend(firstNo, firstLine, Rest(e)));
+        IEnumerable<Gene> genes = csv ? ReadCsv(path, firstNo, firstLine, Rest(rest)) : ReadBed(path, Prepend(firstNo, firstLine, Rest(rest)));
         return new GeneAnnotation(genes.ToList(), path);
     }
 
-    private static IEnumerable<(long, string)> Rest(IEnumerator<(long Number, string Text)> e)
+    /// <summary>
+    /// <see cref="Load(string)"/>, then only genes whose type is in <paramref name="geneTypes"/> (null or empty: all).
+    /// Types are GENCODE's gene_type, Ensembl's gene_biotype/biotype or geneanno.csv's type column.
+    /// </summary>
+    /// <exception cref="InputException">The file has no gene types (a TSS BED), or no gene has a requested type.</exception>
+    public static GeneAnnotation Load(string path, IReadOnlyCollection<string>? geneTypes) =>
+        geneTypes is null || geneTypes.Count == 0 ? Load(path) : Load(path).WithTypes(geneTypes);
+
+    /// <summary>Only genes whose <see cref="Gene.Type"/> is one of <paramref name="geneTypes"/> (exact, case-sensitive).</summary>
+    public GeneAnnotation WithTypes(IReadOnlyCollection<string> geneTypes)
+    {
+        var wanted = geneTypes.ToHashSet(StringComparer.Ordinal);
+        if (Genes.Count > 0 && Genes.All(g => g.Type.Length == 0))
+            throw new InputException(Source, null, "this annotation has no gene types (a TSS BED?); --gene-types needs a GTF/GFF3 or geneanno.csv with a type column");
+        var kept = Genes.Where(g => wanted.Contains(g.Type)).ToList();
+        if (kept.Count == 0)
+        {
+            var known = Genes.Select(g => g.Type).Distinct().Order(StringComparer.Ordinal).Take(30);
+            throw new InputException(Source, null, $"no gene has type {string.Join(" or ", wanted)}; the annotation's types: {string.Join(", ", known)}");
+        }
+        return new GeneAnnotation(kept, Source);
+    }
+
+    /// <summary>
+    /// Only genes on contigs <paramref name="hasContig"/> knows (give it the genome's alias-aware lookup);
+    /// <paramref name="skipped"/> counts the others and <paramref name="missingContigs"/> names their contigs.
+    /// </summary>
+    public GeneAnnotation OnContigs(Func<string, bool> hasContig, out int skipped, out IReadOnlyList<string> missingContigs)
+    {
+        var known = new Dictionary<string, bool>(StringComparer.Ordinal);
+        bool Has(string chrom) => known.TryGetValue(chrom, out bool b) ? b : known[chrom] = hasContig(chrom);
+        var kept = Genes.Where(g => Has(g.Chrom)).ToList();
+        skipped = Genes.Count - kept.Count;
+        missingContigs = known.Where(kv => !kv.Value).Select(kv => kv.Key).ToList();
+        return skipped == 0 ? this : new GeneAnnotation(kept, Source);
+    }
+
+    private static IEnumerable<(long, string)> Concat(List<(long, string)> head, IEnumerable<(long, string)> rest)
+    {
+        foreach (var x in head)
+            yield return x;
+        foreach (var x in rest)
+            yield return x;
+    }
+
+    private static IEnumerable<(long, string)> Rest(IEnumerator<(long, string)> e)
     {
         while (e.MoveNext())
             yield return e.Current;
@@ -189,10 +249,14 @@ public sealed class GeneAnnotation
         return fields.ToArray();
     }
 
-    /// <summary>The gene with this id (exact, or without a trailing <c>.version</c>).</summary>
+    /// <summary>
+    /// The gene with this id: exact; or the id without its trailing <c>.version</c>; or, for an unversioned id, the
+    /// one gene whose id is it plus a version (GENCODE's ENSG….5 found as ENSG…).
+    /// </summary>
     public bool TryGet(string id, out Gene gene)
     {
-        if (_byId.TryGetValue(id, out Gene? g) || (id.LastIndexOf('.') is int dot and > 0 && _byId.TryGetValue(id[..dot], out g)))
+        if (_byId.TryGetValue(id, out Gene? g) || (id.LastIndexOf('.') is int dot and > 0 && _byId.TryGetValue(id[..dot], out g))
+            || (_byUnversioned.TryGetValue(id, out g) && g is not null))
         {
             gene = g;
             return true;

@@ -3,7 +3,7 @@ using ExPecto.Core.Models;
 namespace ExPecto.Core.Effects;
 
 /// <summary>
-/// The tissue weights stacked as a [T × F] float64 matrix (F = 20,020 for ExPecto), so that effects for many
+/// The tissue weights stacked as a [T × F] float64 matrix (F = 10 × chromatin outputs: 20,020 for Beluga), so that effects for many
 /// feature vectors are one blocked matrix product: effects[i, t] = w_t · x_i, a natural-log fold change (base score
 /// and bias cancel). Immutable; <see cref="Compute(ReadOnlySpan{double}, int, Span{double})"/> is thread-safe.
 /// </summary>
@@ -16,14 +16,14 @@ public sealed class EffectMatrix
     private readonly double[] _weights;
 
     public EffectMatrix(TissueModelSet models)
-        : this(models.Models.Select(m => m.Name).ToArray(), Stack(models))
+        : this(models.Models.Select(m => m.Name).ToArray(), Stack(models), FeatureLayout.CanonicalLength(models.ChromatinFeatures))
     {
     }
 
     /// <param name="tissueNames">T names</param>
     /// <param name="weights">[T × featureCount] row-major; not copied</param>
     /// <param name="featureCount">F</param>
-    public EffectMatrix(IReadOnlyList<string> tissueNames, double[] weights, int featureCount = FeatureLayout.CanonicalLength)
+    public EffectMatrix(IReadOnlyList<string> tissueNames, double[] weights, int featureCount)
     {
         if (featureCount <= 0 || weights.Length != tissueNames.Count * featureCount)
             throw new ArgumentException($"expected {tissueNames.Count} × {featureCount} weights, found {weights.Length}");
@@ -120,7 +120,7 @@ public sealed class EffectMatrix
 
     private static double[] Stack(TissueModelSet models)
     {
-        int f = FeatureLayout.CanonicalLength;
+        int f = FeatureLayout.CanonicalLength(models.ChromatinFeatures);
         var weights = new double[models.Count * f];
         for (int t = 0; t < models.Count; t++) models[t].Weights.CopyTo(weights.AsSpan(t * f, f));
         return weights;

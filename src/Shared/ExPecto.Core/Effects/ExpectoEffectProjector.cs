@@ -17,11 +17,13 @@ public sealed class ExpectoEffectProjector : IEffectProjector
     {
         _effects = new VariantEffects(new EffectMatrix(models), chunkSize);
         TissueNames = models.TissueNames.ToList();
+        FeatureCount = models.ChromatinFeatures;
     }
 
     public IReadOnlyList<string> TissueNames { get; }
 
-    public int FeatureCount => FeatureLayout.FeaturesPerBlock;
+    /// <summary>F, the chromatin outputs the tissue models were built for.</summary>
+    public int FeatureCount { get; }
 
     public void Project(ReadOnlySpan<float> deltas, ReadOnlySpan<int> distances, int strand, Span<float> effects)
     {

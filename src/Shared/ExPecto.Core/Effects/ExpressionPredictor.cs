@@ -8,7 +8,7 @@ namespace ExPecto.Core.Effects;
 
 /// <summary>
 /// Predicted log expression of genes from sequence alone: the 200 windows around the representative TSS
-/// (<see cref="TssFeatures"/>), chromatin probabilities for each, the 20,020 spatially transformed features, then each
+/// (<see cref="TssFeatures"/>), chromatin probabilities for each, the 10·F spatially transformed features, then each
 /// tissue model (base score + bias + w·x, natural log of expression + pseudocount as the model was trained).
 /// </summary>
 public sealed class ExpressionPredictor
@@ -24,7 +24,7 @@ public sealed class ExpressionPredictor
         _model = model;
     }
 
-    /// <summary>The 20,020 TSS features of a gene (k·2002 + f).</summary>
+    /// <summary>The 10·F TSS features of a gene (k·F + f; F = the chromatin model's outputs).</summary>
     public double[] Features(Gene gene)
     {
         int w = _model.WindowLength, f = _model.FeatureCount;

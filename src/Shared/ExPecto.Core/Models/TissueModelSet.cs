@@ -8,12 +8,18 @@ public sealed class TissueModelSet
     public TissueModelSet(IReadOnlyList<TissueModel> models)
     {
         if (models.Count == 0) throw new ArgumentException("no models", nameof(models));
+        ChromatinFeatures = models[0].ChromatinFeatures;
+        if (models.FirstOrDefault(m => m.ChromatinFeatures != ChromatinFeatures) is { } odd)
+            throw new ArgumentException($"tissue models disagree on F: '{models[0].Name}' has {ChromatinFeatures}, '{odd.Name}' {odd.ChromatinFeatures}", nameof(models));
         Models = models;
     }
 
     public IReadOnlyList<TissueModel> Models { get; }
 
     public int Count => Models.Count;
+
+    /// <summary>F: chromatin features per decay block (every model has 10·F canonical weights).</summary>
+    public int ChromatinFeatures { get; }
 
     public TissueModel this[int index] => Models[index];
 
@@ -25,12 +31,13 @@ public sealed class TissueModelSet
     /// <paramref name="baseDirectory"/> when given (then nothing else); else the list's own folder; else the list
     /// folder's parent (ExPecto's repository keeps <c>resources/modellist</c> naming <c>./models/…</c>, which
     /// predict.py resolves from the repository root, the parent of resources/); else the current directory.
+    /// Every model must have 10·F or 10·(F+1) columns for the chromatin model's F = <paramref name="chromatinFeatures"/>.
     /// </summary>
-    public static TissueModelSet Load(string modelListPath, string? baseDirectory = null)
+    public static TissueModelSet Load(string modelListPath, int chromatinFeatures, string? baseDirectory = null)
     {
         var entries = ReadModelList(modelListPath, baseDirectory);
         var models = new TissueModel[entries.Count];
-        for (int i = 0; i < entries.Count; i++) models[i] = TissueModel.Load(entries[i].Path, entries[i].Tissue);
+        for (int i = 0; i < entries.Count; i++) models[i] = TissueModel.Load(entries[i].Path, entries[i].Tissue, chromatinFeatures);
         return new TissueModelSet(models);
     }
 
@@ -92,7 +99,7 @@ public sealed class TissueModelSet
             $"model file '{file}' not found relative to {string.Join(", ", roots.Distinct())}");
     }
 
-    /// <summary>Predicted log expression per tissue for canonical features x (20,020), in list order.</summary>
+    /// <summary>Predicted log expression per tissue for canonical features x (10·F), in list order.</summary>
     public double[] Predict(ReadOnlySpan<double> x)
     {
         var result = new double[Count];

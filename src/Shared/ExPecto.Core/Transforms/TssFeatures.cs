@@ -4,7 +4,7 @@ namespace ExPecto.Core.Transforms;
 
 /// <summary>
 /// ExPecto's expression features for one gene: 200 windows around the representative TSS, folded with the decay
-/// basis into 20,020 features (index k·2002 + f). Coordinates are 1-based; strand σ = +1 or −1. Minus-strand genes
+/// basis into 10·F features (index k·F + f; F = the chromatin model's outputs, 2,002 for Beluga). Coordinates are 1-based; strand σ = +1 or −1. Minus-strand genes
 /// are not reverse-complemented: only the offsets mirror.
 /// </summary>
 public static class TssFeatures
@@ -49,16 +49,14 @@ public static class TssFeatures
     }
 
     /// <summary>
-    /// X[k·2002 + f] = Σ_i Weight(k, i)·pred[i, f]. <paramref name="predictions"/> is [200 × 2002] row-major in
-    /// window order (fwd/rc mean probabilities); <paramref name="features"/> receives 20,020 values.
+    /// X[k·F + f] = Σ_i Weight(k, i)·pred[i, f]. <paramref name="predictions"/> is [200 × F] row-major in
+    /// window order (fwd/rc mean probabilities); <paramref name="features"/> receives 10·F values.
     /// </summary>
     public static void Fold(ReadOnlySpan<float> predictions, Span<double> features)
     {
-        const int f = FeatureLayout.FeaturesPerBlock;
+        int f = FeatureLayout.FeaturesOf(features.Length);
         if (predictions.Length != WindowCount * f)
-            throw new ArgumentException($"expected {WindowCount} × {f} predictions, found {predictions.Length}", nameof(predictions));
-        if (features.Length != FeatureLayout.CanonicalLength)
-            throw new ArgumentException($"expected {FeatureLayout.CanonicalLength} features, found {features.Length}", nameof(features));
+            throw new ArgumentException($"expected {WindowCount} × {f} predictions for {features.Length} features, found {predictions.Length}", nameof(predictions));
         features.Clear();
         for (int k = 0; k < FeatureLayout.Blocks; k++)
         {
@@ -73,10 +71,12 @@ public static class TssFeatures
         }
     }
 
-    /// <summary>Allocating form of <see cref="Fold"/>.</summary>
+    /// <summary>Allocating form of <see cref="Fold"/> (F = predictions / 200).</summary>
     public static double[] Fold(ReadOnlySpan<float> predictions)
     {
-        var features = new double[FeatureLayout.CanonicalLength];
+        if (predictions.Length == 0 || predictions.Length % WindowCount != 0)
+            throw new ArgumentException($"expected {WindowCount} × F predictions, found {predictions.Length}", nameof(predictions));
+        var features = new double[FeatureLayout.CanonicalLength(predictions.Length / WindowCount)];
         Fold(predictions, features);
         return features;
     }

@@ -3,14 +3,14 @@ using ExPecto.Core.Models;
 namespace ExPecto.Core.Transforms;
 
 /// <summary>
-/// The variant transform of ExPecto's predict.py: chromatin differences at the nine shifts folded into 20,020
-/// features with distance-binned decay weights. Conventions, as predict.py has them:
+/// The variant transform of ExPecto's predict.py: chromatin differences at the nine shifts folded into 10·F
+/// features (F = the chromatin model's outputs, 2,002 for Beluga) with distance-binned decay weights. Conventions, as predict.py has them:
 /// <list type="bullet">
 /// <item>distance d = variant position − TSS (1-based, NOT strand-corrected; the negative of the closest-gene
 /// file's last column, which is TSS − variant);</item>
 /// <item>strand-relative offset for shift s: p = (d + s)·σ (σ = +1 for '+', −1 for '−'; negative = upstream);</item>
 /// <item>W_s[k] = exp(−c_k·floor(|p|/200))·[p ≤ 0] for k = 0..4, exp(−c_{k−5}·floor(|p|/200))·[p ≥ 0] for k = 5..9;</item>
-/// <item>x[k·2002 + f] = Σ_s W_s[k]·Δ_s[f], shifts in <see cref="VariantShifts.All"/> order.</item>
+/// <item>x[k·F + f] = Σ_s W_s[k]·Δ_s[f], shifts in <see cref="VariantShifts.All"/> order.</item>
 /// </list>
 /// The result is a feature difference: an expression effect is w_tissue · x (base score and bias cancel).
 /// </summary>
@@ -32,17 +32,15 @@ public static class VariantFeatures
     }
 
     /// <summary>
-    /// x (20,020) from Δ laid out [9 shifts × 2002] (shift order of <see cref="VariantShifts.All"/>), for a variant at
-    /// distance d = pos − TSS from a gene on strand σ.
+    /// x (10·F) from Δ laid out [9 shifts × F] (shift order of <see cref="VariantShifts.All"/>), for a variant at
+    /// distance d = pos − TSS from a gene on strand σ. F is taken from <paramref name="features"/>' length.
     /// </summary>
     public static void Compute(ReadOnlySpan<float> deltas, long distance, int strandSign, Span<double> features)
     {
-        const int f = FeatureLayout.FeaturesPerBlock;
+        int f = FeatureLayout.FeaturesOf(features.Length);
         int shifts = VariantShifts.All.Length;
         if (deltas.Length != shifts * f)
-            throw new ArgumentException($"expected {shifts} × {f} deltas, found {deltas.Length}", nameof(deltas));
-        if (features.Length != FeatureLayout.CanonicalLength)
-            throw new ArgumentException($"expected {FeatureLayout.CanonicalLength} features, found {features.Length}", nameof(features));
+            throw new ArgumentException($"expected {shifts} × {f} deltas for {features.Length} features, found {deltas.Length}", nameof(deltas));
         features.Clear();
         Span<double> w = stackalloc double[FeatureLayout.Blocks];
         for (int si = 0; si < shifts; si++)
@@ -59,10 +57,13 @@ public static class VariantFeatures
         }
     }
 
-    /// <summary>Allocating form of <see cref="Compute(ReadOnlySpan{float}, long, int, Span{double})"/>.</summary>
+    /// <summary>Allocating form of <see cref="Compute(ReadOnlySpan{float}, long, int, Span{double})"/> (F = Δ length / 9).</summary>
     public static double[] Compute(ReadOnlySpan<float> deltas, long distance, int strandSign)
     {
-        var features = new double[FeatureLayout.CanonicalLength];
+        int shifts = VariantShifts.All.Length;
+        if (deltas.Length == 0 || deltas.Length % shifts != 0)
+            throw new ArgumentException($"expected {shifts} × F deltas, found {deltas.Length}", nameof(deltas));
+        var features = new double[FeatureLayout.CanonicalLength(deltas.Length / shifts)];
         Compute(deltas, distance, strandSign, features);
         return features;
     }

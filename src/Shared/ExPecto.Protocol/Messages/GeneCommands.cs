@@ -22,6 +22,12 @@ public sealed record CompleteGene(string JobId, string GeneId, int Attempt, stri
 /// <summary>Worker → gene: attempt failed with <paramref name="Error"/>. After the last allowed attempt the gene fails.</summary>
 public sealed record FailGene(string JobId, string GeneId, int Attempt, string WorkerId, string Error) : IGeneMessage;
 
+/// <summary>
+/// Worker → gene: give back attempt <paramref name="Attempt"/> unstarted (e.g. its device is stuck). The gene is pending
+/// again and the attempt is not used up: a hand-back never brings a gene closer to failing.
+/// </summary>
+public sealed record HandBackGene(string JobId, string GeneId, int Attempt, string WorkerId, string Reason) : IGeneMessage;
+
 /// <summary>Job manager → gene: the lease holder left the cluster; end the lease now instead of waiting for expiry.</summary>
 public sealed record RevokeLease(string JobId, string GeneId, string WorkerId, string Reason) : IGeneMessage;
 

@@ -11,6 +11,9 @@ public sealed record GeneLeaseRenewed(int Attempt, long ExpiresAtMs) : IGeneEven
 /// <summary>The lease ended without a result (expired, revoked, attempt failed); the gene is pending again.</summary>
 public sealed record GeneLeaseEnded(int Attempt, string Reason) : IGeneEvent;
 
+/// <summary>The holder gave the lease back unstarted; the gene is pending again and the attempt does not count.</summary>
+public sealed record GeneHandedBack(int Attempt, string Reason) : IGeneEvent;
+
 /// <summary>The gene's output is committed.</summary>
 public sealed record GeneCommitted(int Attempt, string WorkerId, Processing.GeneOutcome Outcome) : IGeneEvent;
 

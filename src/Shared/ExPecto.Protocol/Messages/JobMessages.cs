@@ -23,6 +23,9 @@ public sealed record JobStatusView(string JobId, JobPhase Phase, int Genes, int 
     public long SubmittedAtMs { get; init; }
 
     public long FinishedAtMs { get; init; }
+
+    /// <summary>Mutations scored (effect rows) of the committed genes: the progress line's mutations/s.</summary>
+    public long Mutations { get; init; }
 }
 
 /// <summary>

@@ -36,6 +36,7 @@ public sealed class ExPectoSerializer : SerializerWithStringManifest
         [typeof(GeneSettled)] = "GS",
         [typeof(ResetGene)] = "RG",
         [typeof(WakeGene)] = "WK",
+        [typeof(HandBackGene)] = "HB",
         // gene events
         [typeof(GeneLeased)] = "E-GL",
         [typeof(GeneLeaseRenewed)] = "E-GRN",
@@ -44,6 +45,7 @@ public sealed class ExPectoSerializer : SerializerWithStringManifest
         [typeof(GeneFailed)] = "E-GF",
         [typeof(GeneSettlementAcknowledged)] = "E-GSA",
         [typeof(GeneReset)] = "E-GRS",
+        [typeof(GeneHandedBack)] = "E-GHB",
         // job manager
         [typeof(SubmitJob)] = "SJ",
         [typeof(SubmitJobResponse)] = "SJR",

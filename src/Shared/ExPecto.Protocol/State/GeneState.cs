@@ -18,7 +18,8 @@ public sealed record CheckLease(int Attempt);
 /// One gene of one job: pending → leased (worker, expiry, attempt) → committed | failed. Pure: Decide turns a
 /// command into events (never mutates), Apply folds an event into the next state. Time comes in as Unix ms.
 /// Invariants: once committed the phase never changes; within a round Attempt counts leases granted and only grows;
-/// every lease that ends without a result (expiry, revocation, error) uses up its attempt. The one way back from
+/// every lease that ends without a result (expiry, revocation, error) uses up its attempt, except one its holder hands
+/// back unstarted (<see cref="HandBackGene"/>), counted in <see cref="HandedBack"/>. The one way back from
 /// failed is an operator's retry (<see cref="GeneReset"/>), which starts the attempts again for a new round.
 /// </summary>
 public sealed record GeneState(
@@ -35,6 +36,12 @@ public sealed record GeneState(
 {
     /// <summary>The last retry round (see <see cref="ResetGene"/>) that reset this gene; 0 before any.</summary>
     public int Round { get; init; }
+
+    /// <summary>Leases of this round handed back unstarted: they do not count against the allowed attempts.</summary>
+    public int HandedBack { get; init; }
+
+    /// <summary>Leases of this round that ended without a result and count against the allowed attempts.</summary>
+    public int AttemptsUsed => Attempt - HandedBack;
 
     public static GeneState Initial(string jobId, string geneId) =>
         new(jobId, geneId, null, GenePhase.Pending, 0, null, 0, null, null, false);
@@ -68,6 +75,8 @@ public sealed record GeneState(
                 return [new GeneCommitted(c.Attempt, c.WorkerId, c.Outcome)];
             case FailGene c when Phase == GenePhase.Leased && c.Attempt == Attempt:
                 return EndLease("failed: " + c.Error, maxAttempts, c.Error);
+            case HandBackGene c when Phase == GenePhase.Leased && c.Attempt == Attempt && c.WorkerId == WorkerId:
+                return [new GeneHandedBack(Attempt, c.Reason)];
             case RevokeLease c when Phase == GenePhase.Leased && c.WorkerId == WorkerId:
                 return EndLease(c.Reason, maxAttempts);
             case CheckLease c when Phase == GenePhase.Leased && c.Attempt == Attempt && nowMs >= ExpiresAtMs:
@@ -84,7 +93,7 @@ public sealed record GeneState(
     private IReadOnlyList<IGeneEvent> EndLease(string reason, int maxAttempts, string? error = null)
     {
         var ended = new GeneLeaseEnded(Attempt, reason);
-        return Attempt >= maxAttempts
+        return AttemptsUsed >= maxAttempts
             ? [ended, new GeneFailed(Attempt, error ?? reason)]
             : [ended];
     }
@@ -93,6 +102,8 @@ public sealed record GeneState(
     {
         GeneLeased l => this with { Chrom = l.Chrom, Phase = GenePhase.Leased, Attempt = l.Attempt, WorkerId = l.WorkerId, ExpiresAtMs = l.ExpiresAtMs },
         GeneLeaseRenewed r when r.Attempt == Attempt => this with { ExpiresAtMs = r.ExpiresAtMs },
+        GeneHandedBack h when h.Attempt == Attempt && Phase == GenePhase.Leased =>
+            this with { Phase = GenePhase.Pending, WorkerId = null, ExpiresAtMs = 0, HandedBack = HandedBack + 1 },
         GeneLeaseEnded x => this with { Phase = GenePhase.Pending, WorkerId = null, ExpiresAtMs = 0, LastError = x.Reason },
         GeneCommitted c => this with { Phase = GenePhase.Committed, Outcome = c.Outcome, WorkerId = c.WorkerId, ExpiresAtMs = 0, Attempt = Math.Max(Attempt, c.Attempt) },
         GeneFailed f => this with { Phase = GenePhase.Failed, LastError = f.Error, Attempt = f.Attempts },
@@ -100,7 +111,7 @@ public sealed record GeneState(
         GeneReset r => this with
         {
             Phase = GenePhase.Pending, Attempt = 0, WorkerId = null, ExpiresAtMs = 0, Outcome = null,
-            SettlementAcknowledged = false, Round = r.Round,
+            SettlementAcknowledged = false, Round = r.Round, HandedBack = 0,
         },
         _ => this,
     };

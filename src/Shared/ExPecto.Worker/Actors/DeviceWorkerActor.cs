@@ -75,6 +75,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        WorkerMetrics.Register(_device);
         Register();
         Timers.StartPeriodicTimer("heartbeat", new Heartbeat(), _options.HeartbeatInterval);
     }
@@ -142,7 +143,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         var grant = held.Grant;
         var ct = held.Cancel.Token;
         var processor = _processor;
-        _log.Debug("{0}: processing gene {1} of job {2} (attempt {3})", _device, grant.Item.GeneId, grant.Item.JobId, grant.Attempt);
+        _log.Info("{0}: processing gene {1} of job {2} (attempt {3})", _device, grant.Item.GeneId, grant.Item.JobId, grant.Attempt);
         // A dedicated thread per gene run: the engine's thread-bound state never hops between pool threads.
         Task.Factory.StartNew(() => processor.ProcessAsync(grant.Item, ct).GetAwaiter().GetResult(),
                 ct, TaskCreationOptions.LongRunning, TaskScheduler.Default)
@@ -155,7 +156,9 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         if (_held.TryGetValue(p.Key, out var h))
         {
             _genesDone++;
-            double seconds = (DateTime.UtcNow - _runningSince).TotalSeconds;
+            var took = DateTime.UtcNow - _runningSince;
+            WorkerMetrics.GeneScored(_device, p.Outcome.Rows, took);
+            double seconds = took.TotalSeconds;
             _mutationsPerSecond = seconds > 0 ? p.Outcome.Rows / seconds : 0;
             h.Outcome = p.Outcome;
             var item = h.Grant.Item;
@@ -209,7 +212,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
         foreach (string key in queued)
         {
             var grant = _held[key].Grant;
-            _genes.Tell(new FailGene(grant.Item.JobId, grant.Item.GeneId, grant.Attempt, _workerId,
+            _genes.Tell(new HandBackGene(grant.Item.JobId, grant.Item.GeneId, grant.Attempt, _workerId,
                 $"handed back unstarted: device {_device} of worker {_workerId} is stuck on gene {item.GeneId}"));
             Drop(key);
         }
