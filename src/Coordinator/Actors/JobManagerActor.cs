@@ -1,3 +1,4 @@
+using ExPecto.Protocol;
 using ExPecto.Core.Output;
 using Akka.Actor;
 using Akka.Event;
@@ -80,7 +81,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         {
             _finalizing.Remove(f.JobId);
             Persist(_book.Decide(new FinishJob(f.JobId, f.Complete, f.ExtraFiles) { AtMs = NowMs }),
-                _ => _log.Info("job {0} finished: {1}", f.JobId, _book.Jobs[f.JobId].Phase));
+                _ => _log.Info("job {0} finished: {1}", f.JobId, _book.Jobs[f.JobId].Phase.Name()));
         });
         Command<FinalizeFailed>(f =>
         {

@@ -1,3 +1,4 @@
+using ExPecto.Protocol;
 using System.CommandLine;
 using System.Globalization;
 using ExPecto.Protocol.Messages;
@@ -106,7 +107,7 @@ internal sealed class JobProgress(TextWriter output, bool live, TimeSpan interva
         var c = CultureInfo.InvariantCulture;
         string counts = string.Create(c, $"{settled}/{v.Genes} genes settled, {v.Failed} failed, {mutationsPerSecond:F1} mutations/s, ETA {eta}");
         if (!live)
-            return $"{v.JobId}: {counts} ({v.Phase})";
+            return $"{v.JobId}: {counts} ({v.Phase.Name()})";
         int filled = v.Genes == 0 ? BarWidth : (int)((long)BarWidth * settled / v.Genes);
         return $"{v.JobId} [{new string('#', filled)}{new string('.', BarWidth - filled)}] {counts}";
     }

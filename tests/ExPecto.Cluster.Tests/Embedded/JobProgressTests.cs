@@ -1,3 +1,4 @@
+using ExPecto.Protocol;
 using ExPecto.Coordinator.Cli;
 using ExPecto.Protocol.Messages;
 
@@ -12,7 +13,7 @@ public sealed class JobProgressTests
 {
     private DateTime _now = new(2026, 12, 3, 8, 0, 0, DateTimeKind.Utc);
 
-    private static JobStatusView View(int committed, int failed, long mutations, string phase = "running") =>
+    private static JobStatusView View(int committed, int failed, long mutations, JobPhase phase = JobPhase.Running) =>
         new("j0123456789abcdef", phase, 10, committed, failed, 2, "/out", []) { Mutations = mutations };
 
     [Fact]
@@ -27,7 +28,7 @@ public sealed class JobProgressTests
             progress.Report(View(settled, 0, settled * 150L));
             _now += TimeSpan.FromSeconds(0.5);
         }
-        progress.Done(View(9, 1, 1350, "partial"));
+        progress.Done(View(9, 1, 1350, JobPhase.Partial));
 
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length); // t = 0, 10, 20 s, and the end
@@ -50,7 +51,7 @@ public sealed class JobProgressTests
         progress.Report(View(5, 0, 500));
         progress.Report(View(5, 0, 500)); // unchanged: not redrawn
         _now += TimeSpan.FromSeconds(2);
-        progress.Done(View(10, 0, 1000, "complete"));
+        progress.Done(View(10, 0, 1000, JobPhase.Complete));
 
         string text = output.ToString();
         Assert.Equal(1, text.Count(c => c == '\n'));

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using ExPecto.Protocol.Messages;
-using GeneKey = (string JobId, string GeneId);
 
 namespace ExPecto.Protocol.State;
 
