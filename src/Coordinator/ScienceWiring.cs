@@ -9,8 +9,9 @@ namespace ExPecto.Coordinator;
 /// </summary>
 internal static class ScienceWiring
 {
-    public static EngineCatalog Engines(TimeSpan fakeDelay) =>
-        Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(fakeDelay));
+    /// <param name="precisions">Precisions the embedded worker accepts (Worker:Precisions); null: all.</param>
+    public static EngineCatalog Engines(TimeSpan fakeDelay, IReadOnlyCollection<ExPecto.Core.Chromatin.ComputePrecision>? precisions = null) =>
+        Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(fakeDelay), precisions);
 
     public static IJobFinalizer Finalizer() => new GenesTableFinalizer();
 }

@@ -37,8 +37,14 @@ internal static class RunCommand
             var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(config, WorkerOptions.Section);
             if (parse.GetResult(devices) is not null || config["Worker:Devices"] is null)
                 worker.Devices = parse.GetValue(devices)!;
+            // A precision the devices cannot run fails here, once, not as one failed attempt per gene.
+            if (spec.Engine != "fake")
+            {
+                foreach (string device in worker.DeviceList())
+                    ExPecto.Beluga.TorchDevices.CheckPrecision(ExPecto.Beluga.TorchDevices.Parse(device), spec.Precision, device);
+            }
             var progress = JobProgress.ForConsole(parse.GetValue(progressInterval));
-            var runner = new EmbeddedRunner(ScienceWiring.Engines(worker.FakeDelay), ScienceWiring.Finalizer())
+            var runner = new EmbeddedRunner(ScienceWiring.Engines(worker.FakeDelay, worker.PrecisionList()), ScienceWiring.Finalizer())
             {
                 Cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(config, ClusterNodeOptions.Section),
                 Coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(config, CoordinatorOptions.Section),
