@@ -10,6 +10,9 @@ using static TorchSharp.torch;
 
 // Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N] [--python PATH] [--reference-script PATH]
 //                          [--no-reference] [--scale X]
+//        expecto-bench-ism precision [--device D] [--threads N] [--mutations 48] [--engines incremental,naive] [--precisions fp32,bf16]
+//        expecto-bench-ism random-inputs DIR | compare-effects A B [TOL]   (bench/gpu/proof_on_device.sh)
+//        expecto-bench-ism variants [--device D] [--threads N] [--variants N] [--window-variants 16] [--min-snvs 2]
 // One run prints one table: naive and incremental TorchSharp engines and ExPecto's reference approach in PyTorch
 // (bench/reference/expecto_reference_ism.py as a child process on the same weights, region, mutations and threads).
 // On a shared, oversubscribed machine --threads 1 gives steadier numbers (libtorch's thread barriers stall otherwise).
@@ -20,6 +23,19 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string which = args.FirstOrDefault(a => a is "reduced" or "full" or "all") ?? "all";
 string device = Option("--device") ?? "cpu";
 if (Option("--threads") is { } threadsText) torch.set_num_threads(int.Parse(threadsText, CultureInfo.InvariantCulture));
+// `precision [--mutations N] [--engines incremental,naive] [--precisions fp32,bf16] [--batch N]`: PrecisionBench.cs.
+if (args.FirstOrDefault() == "precision")
+    return ExPecto.Bench.Ism.PrecisionBench.Run(device, int.Parse(Option("--mutations") ?? "48", CultureInfo.InvariantCulture),
+        (Option("--engines") ?? "incremental").Split(','), Option("--precisions")?.Split(',').Select(p => ComputePrecisions.Parse(p)).ToList(),
+        int.Parse(Option("--batch") ?? "32", CultureInfo.InvariantCulture));
+// Helpers of bench/gpu/proof_on_device.sh (GpuProofTools.cs).
+if (args.FirstOrDefault() == "random-inputs" && args.Length == 2) return ExPecto.Bench.Ism.GpuProofTools.RandomInputs(args[1]);
+if (args.FirstOrDefault() == "compare-effects" && args.Length >= 3)
+    return ExPecto.Bench.Ism.GpuProofTools.CompareEffects(args[1], args[2], args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1e-5);
+// `variants [--variants N] [--window-variants 16] [--min-snvs 2]`: predict-variants windows vs regions, VariantsBench.cs.
+if (args.FirstOrDefault() == "variants")
+    return ExPecto.Bench.Ism.VariantsBench.Run(device, Option("--variants") is { } nv ? int.Parse(nv, CultureInfo.InvariantCulture) : null,
+        int.Parse(Option("--window-variants") ?? "16", CultureInfo.InvariantCulture), int.Parse(Option("--min-snvs") ?? "2", CultureInfo.InvariantCulture)); // 2 = predict-variants --engine auto
 double scale = double.Parse(Option("--scale") ?? "1", CultureInfo.InvariantCulture);
 var reference = new ReferenceRunner(
     Option("--python") ?? Environment.GetEnvironmentVariable("EXPECTO_BENCH_PYTHON") ?? "/usr/bin/python3",
@@ -188,7 +204,7 @@ internal static class Bench
     }
 
     /// <summary>Beluga-shaped state dict with He-scaled Gaussian weights (keys and 4D conv shapes as in PyTorch).</summary>
-    private static Dictionary<string, Tensor> RandomWeights(int[] channels, int hidden, int features, int seed)
+    internal static Dictionary<string, Tensor> RandomWeights(int[] channels, int hidden, int features, int seed)
     {
         torch.random.manual_seed(seed);
         var dict = new Dictionary<string, Tensor>();
