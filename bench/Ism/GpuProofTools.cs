@@ -84,20 +84,40 @@ internal static class GpuProofTools
     }
 
     /// <summary>Row keys (pos:alt) and every float column (the tissues) of one mutagenesis effects file.</summary>
-    private static (List<string> Keys, Dictionary<string, float[]> Effects) Read(string path)
+    private static (List<string> Keys, Dictionary<string, float[]> Effects) Read(string path) => ReadAsync(path).GetAwaiter().GetResult();
+
+    private static async Task<(List<string> Keys, Dictionary<string, float[]> Effects)> ReadAsync(string path)
     {
-        using var stream = File.OpenRead(path);
-        using var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
+        await using var stream = File.OpenRead(path);
+        await using var reader = await ParquetReader.CreateAsync(stream);
         DataField[] fields = reader.Schema.GetDataFields();
+        DataField Field(string name) => fields.Single(f => f.Name == name);
         var keys = new List<string>();
         var effects = fields.Where(f => f.ClrType == typeof(float)).ToDictionary(f => f.Name, _ => new List<float>());
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
-            Array Column(string name) => rg.ReadColumnAsync(fields.Single(f => f.Name == name)).GetAwaiter().GetResult().Data;
-            Array pos = Column("pos"), alt = Column("alt");
-            for (int i = 0; i < pos.Length; i++) keys.Add($"{pos.GetValue(i)}:{alt.GetValue(i)}");
-            foreach (var (name, list) in effects) list.AddRange(((float[])Column(name)));
+            int n = checked((int)rg.RowCount);
+            var pos = new long[n];
+            var alt = new string?[n];
+            if (Field("pos").ClrType == typeof(int))
+            {
+                var p32 = new int[n];
+                await rg.ReadAsync(Field("pos"), p32.AsMemory());
+                for (int i = 0; i < n; i++) pos[i] = p32[i];
+            }
+            else
+            {
+                await rg.ReadAsync(Field("pos"), pos.AsMemory());
+            }
+            await rg.ReadAsync(Field("alt"), alt.AsMemory());
+            for (int i = 0; i < n; i++) keys.Add($"{pos[i]}:{alt[i]}");
+            foreach (var (name, list) in effects)
+            {
+                var values = new float[n];
+                await rg.ReadAsync(Field(name), values.AsMemory());
+                list.AddRange(values);
+            }
         }
         return (keys, effects.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()));
     }

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# The GPU proof in one device call (issue 12, item 6), from the publish bench/gpu/prepare.sh made (.device/bench,
-# which then also holds `expecto`):
+# The GPU proof in one device call (issue 12, item 6), from the publish `bench/gpu/prepare.sh --proof` packed into
+# .device/proof.tar.xz (the ISM bench and `expecto`, self-contained, libtorch from the device's PyTorch):
 #   (a) the precision bench at the full Beluga shape on the GPU: every precision (fp32, tf32, bf16), steady mut/s,
 #       and max |Δ| / |effect| error against fp32 (effects with ExPecto's 218 real models when EXPECTO_SHARED_DIR is
 #       set on the device; without them the bench says so and prints the speeds and chromatin errors only);
 #   (b) `expecto run` end to end (external libtorch from the device's PyTorch) of GENES demo genes at radius RADIUS
 #       with full-size random weights on DEVICE, the same job on the CPU, and their effects compared (≤ 1e-5, fp32).
 # Usage (repository root on the device):  bench/gpu/proof_on_device.sh
-#   run(command="bench/gpu/proof_on_device.sh", carry=[".device/bench"], timeout_s=570)
+#   run(command="bench/gpu/proof_on_device.sh", carry=[".device/proof.tar.xz"], timeout_s=570)
 # Dry run on a CPU machine (no GPU, no publish: the normal builds, both halves of (b) on the CPU):
 #   DEVICE=cpu RADIUS=20 bench/gpu/proof_on_device.sh
-# Environment: DEVICE (cuda:0), PYTHON (python3, only to find libtorch), BENCH_DIR (.device/bench), THREADS (CPU
+# Environment: DEVICE (cuda:0), PYTHON (python3, only to find libtorch), PROOF_DIR (an unpacked publish), THREADS (CPU
 # threads, default all), GENES (2 demo genes), RADIUS (1000), MUTATIONS (precision bench, 2048 on CUDA, 48 on CPU),
 # BATCH (256 on CUDA, 32 on CPU), BUDGET (seconds for the whole script, 540: each step gets what is left).
 set -uo pipefail
@@ -33,15 +33,22 @@ if [[ "$device" == cpu ]]; then
     expecto=(dotnet src/Coordinator/bin/Release/net10.0/linux-x64/expecto.dll)
     mutations="${MUTATIONS:-48}"; batch="${BATCH:-32}"
 else
-    dir="${BENCH_DIR:-.device/bench}"
-    [[ -x "$dir/expecto-bench-ism" && -x "$dir/expecto" ]] || { echo "no publish in $dir: run bench/gpu/prepare.sh where dotnet is and carry .device/bench" >&2; exit 2; }
+    # The packed publish (prepare.sh --proof), unpacked outside the checkout; python's tarfile when xz is missing.
+    dir="${PROOF_DIR:-}"
+    if [[ -z "$dir" ]]; then
+        [[ -f .device/proof.tar.xz ]] || { echo "no .device/proof.tar.xz: run bench/gpu/prepare.sh --proof where dotnet is and carry it" >&2; exit 2; }
+        tar -C "$work" -xJf .device/proof.tar.xz 2>/dev/null \
+            || "${PYTHON:-python3}" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' .device/proof.tar.xz "$work" || exit 2
+        dir="$work"
+    fi
+    chmod +x "$dir/bench/expecto-bench-ism" "$dir/expecto/expecto" 2>/dev/null || true
     py="${PYTHON:-python3}"
     torch_lib="$("$py" -c 'import os, torch; print(os.path.dirname(torch.__file__) + "/lib")')" || { echo "cannot import torch with $py" >&2; exit 2; }
     echo "== device: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | head -1); torch $("$py" -c 'import torch; print(torch.__version__)') at $torch_lib"
     # As run_on_device.sh: the publish carries no libtorch, the shim resolves PyTorch's (TorchSharp 0.107 expects 2.10).
     export LD_LIBRARY_PATH="${torch_lib}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    bench=("$dir/expecto-bench-ism")
-    expecto=("$dir/expecto")
+    bench=("$dir/bench/expecto-bench-ism")
+    expecto=("$dir/expecto/expecto")
     mutations="${MUTATIONS:-2048}"; batch="${BATCH:-256}"
 fi
 echo "== cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs, threads $threads; device $device; output $out"
