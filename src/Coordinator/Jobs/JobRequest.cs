@@ -39,11 +39,13 @@ public sealed record JobRequest
 
     /// <summary>
     /// The job spec and its genes. Relative paths resolve against <paramref name="baseDirectory"/> (default: the
-    /// working directory). Missing files and empty gene selections are <see cref="InputException"/>s naming
-    /// <paramref name="source"/> (the flag set or spec file the request came from).
+    /// working directory). An engine <paramref name="engines"/> lacks, a parameter the engine does not read, missing
+    /// files and empty gene selections are <see cref="InputException"/>s naming <paramref name="source"/> (the flag
+    /// set or spec file the request came from).
     /// </summary>
-    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Resolve(string? baseDirectory = null, string? source = null)
+    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Resolve(EngineCatalog engines, string? baseDirectory = null, string? source = null)
     {
+        engines.Check(Engine, Parameters, source);
         string Full(string p) => Path.GetFullPath(p, baseDirectory ?? Directory.GetCurrentDirectory());
         string? genome = Genome is null ? null : Full(Genome), annotation = Annotation is null ? null : Full(Annotation),
             weights = Beluga is null ? null : Full(Beluga), models = Models is null ? null : Full(Models);

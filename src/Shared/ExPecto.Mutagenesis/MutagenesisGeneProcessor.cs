@@ -118,7 +118,10 @@ public sealed class MutagenesisGeneProcessorFactory(string engine) : IGeneProces
 {
     public IGeneProcessor Create(string device) => new MutagenesisGeneProcessor(engine, device);
 
-    /// <summary>Registers the real engines (incremental, naive) beside the catalog's fake one.</summary>
+    /// <summary>The real engines read no job parameters: everything they need is in the spec's typed fields.</summary>
+    public IReadOnlyCollection<string> Parameters { get; } = [];
+
+    /// <summary>Registers the real engines (incremental, naive).</summary>
     public static EngineCatalog RegisterAll(EngineCatalog catalog)
     {
         foreach (string name in DeltaEngines.Names)

@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using ExPecto.Core;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
