@@ -12,8 +12,9 @@ namespace ExPecto.Coordinator;
 internal static class ScienceWiring
 {
     /// <summary>The real engines, and the test engines when <paramref name="testHooks"/> is given (the switch is on).</summary>
-    public static EngineCatalog Engines(ITestHooks? testHooks) =>
-        Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog()).WithTestEngines(testHooks);
+    /// <param name="precisions">Precisions the embedded worker accepts (Worker:Precisions); null: all.</param>
+    public static EngineCatalog Engines(ITestHooks? testHooks, IReadOnlyCollection<ExPecto.Core.Chromatin.ComputePrecision>? precisions = null) =>
+        Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(), precisions).WithTestEngines(testHooks);
 
     public static IJobFinalizer Finalizer() => new GenesTableFinalizer();
 }

@@ -34,13 +34,19 @@ internal static class RunCommand
             NodeMain.ConfigureLogging(config);
             ExPecto.Admin.Logging.NodeLog.Role = $"{Roles.Coordinator},{Roles.Worker}";
             var hooks = ServeCommand.ResolveTestHooks(parse, testHooks, config, "expecto run");
-            var engines = ScienceWiring.Engines(hooks);
-            var (spec, genes) = job.Read(parse, engines);
-            if (job.UsesDemo(parse))
-                ExPecto.Admin.Logging.NodeLog.Write("info", $"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");
             var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(config, WorkerOptions.Section);
             if (parse.GetResult(devices) is not null || config["Worker:Devices"] is null)
                 worker.Devices = parse.GetValue(devices)!;
+            var engines = ScienceWiring.Engines(hooks, worker.PrecisionList());
+            var (spec, genes) = job.Read(parse, engines);
+            if (job.UsesDemo(parse))
+                ExPecto.Admin.Logging.NodeLog.Write("info", $"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");
+            // A precision the devices cannot run fails here, once, not as one failed attempt per gene (the real engines only).
+            if (ExPecto.Beluga.Ism.DeltaEngines.Names.Contains(spec.Engine, StringComparer.OrdinalIgnoreCase))
+            {
+                foreach (string device in worker.DeviceList())
+                    ExPecto.Beluga.TorchDevices.CheckPrecision(ExPecto.Beluga.TorchDevices.Parse(device), spec.Precision, device);
+            }
             var progress = JobProgress.ForConsole(parse.GetValue(progressInterval));
             var runner = new EmbeddedRunner(engines, ScienceWiring.Finalizer())
             {

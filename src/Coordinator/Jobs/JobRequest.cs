@@ -32,6 +32,9 @@ public sealed record JobRequest
     public double Threshold { get; init; } = 0.3;
     public string Engine { get; init; } = "incremental";
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>The engine's arithmetic (`--precision`); fp32 is the exact default.</summary>
+    public ExPecto.Core.Chromatin.ComputePrecision Precision { get; init; } = ExPecto.Core.Chromatin.ComputePrecision.Fp32;
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>True when some input falls back to the bundled demo.</summary>
@@ -78,6 +81,7 @@ public sealed record JobRequest
         var spec = new JobSpec(genome, annotation, weights, models, Full(Out), radius, Threshold, Engine, BatchSize)
         {
             Parameters = new SortedDictionary<string, string>(Parameters.ToDictionary(), StringComparer.Ordinal),
+            Precision = Precision,
         };
         return (spec, SelectGenes(Genes, annotation, genome, Cli.ScienceOptions.ParseGeneTypes(GeneTypes), baseDirectory, source));
     }

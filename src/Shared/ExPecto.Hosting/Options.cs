@@ -214,8 +214,20 @@ public sealed class WorkerOptions : IValidatedOptions
     /// </summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// Precisions this worker runs, comma-separated (fp32, tf32, bf16; default all three). A gene of a job asking for
+    /// another fails with an error naming this setting, so e.g. `--precision fp32` keeps a worker exact whatever is
+    /// submitted. Each must also suit the devices: tf32 needs CUDA, bf16 on a CPU needs AVX512-BF16 or AMX.
+    /// </summary>
+    public string Precisions { get; set; } = "fp32,tf32,bf16";
+
     public IReadOnlyList<string> DeviceList() =>
         Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary><see cref="Precisions"/> parsed.</summary>
+    public IReadOnlyList<ExPecto.Core.Chromatin.ComputePrecision> PrecisionList() =>
+        Precisions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => ExPecto.Core.Chromatin.ComputePrecisions.Parse(p, Section + ":Precisions")).Distinct().ToList();
 
     public void Validate(string section)
     {
@@ -223,5 +235,6 @@ public sealed class WorkerOptions : IValidatedOptions
         OptionsValidation.AtLeast(section + ":SlotsPerDevice", SlotsPerDevice, 1);
         OptionsValidation.Positive(section + ":HeartbeatInterval", HeartbeatInterval);
         OptionsValidation.NotNegative(section + ":StuckAfter", StuckAfter);
+        if (PrecisionList().Count == 0) throw OptionsValidation.Bad(section + ":Precisions", "one or more of fp32, tf32, bf16", Precisions);
     }
 }

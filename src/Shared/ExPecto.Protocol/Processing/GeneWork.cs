@@ -27,6 +27,13 @@ public sealed record JobSpec(
 {
     /// <summary>Engine parameters (sorted when digested; part of the job id), only those the engine reads; empty by default.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The engine's arithmetic (`--precision`). fp32, the default, leaves job ids, gene digests and manifests as
+    /// they were before precisions existed; any other value enters all three, so a fast run never passes for an exact one.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ExPecto.Core.Chromatin.ComputePrecision>))]
+    public ExPecto.Core.Chromatin.ComputePrecision Precision { get; init; } = ExPecto.Core.Chromatin.ComputePrecision.Fp32;
 }
 
 /// <summary>A gene selected for a job: its stable id (e.g. ENSG…) and chromosome (routing and output folders).</summary>
