@@ -1,3 +1,5 @@
+using ExPecto.Core.Chromatin;
+
 namespace ExPecto.Beluga.Ism;
 
 /// <summary>Settings shared by the saturation-mutagenesis delta engines.</summary>
@@ -26,6 +28,12 @@ public sealed record DeltaEngineOptions
     /// at once. Bounds peak memory; the result does not depend on it beyond float rounding.
     /// </summary>
     public int MutationsPerBatch { get; init; }
+
+    /// <summary>
+    /// Arithmetic of the network (<see cref="ComputePrecision"/>); fp32 is the exact path. The engine refuses a
+    /// precision its device cannot run (<see cref="TorchDevices.CheckPrecision"/>).
+    /// </summary>
+    public ComputePrecision Precision { get; init; } = ComputePrecision.Fp32;
 
     /// <summary><see cref="MutationsPerBatch"/>, or the device kind's default when it is 0.</summary>
     public int ResolvedMutationsPerBatch => MutationsPerBatch > 0 ? MutationsPerBatch : DefaultMutationsPerBatch(Device);

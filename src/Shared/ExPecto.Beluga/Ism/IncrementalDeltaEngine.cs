@@ -44,7 +44,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
     {
         _options = options ?? new DeltaEngineOptions();
         if (_options.MutationsPerBatch < 0) throw new ArgumentOutOfRangeException(nameof(options), "MutationsPerBatch must be at least 1 (or 0 for the device default)");
-        _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.ByColumn);
+        _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.ByColumn, _options.Precision);
     }
 
     public string Name => DeltaEngines.Incremental;
@@ -79,6 +79,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             var rc = new byte[_length];
             for (int j = 0; j < _length; j++) rc[j] = OneHot.Complement(region[_length - 1 - j]);
             using var inference = torch.inference_mode();
+            using var precision = net.EnterPrecision();
             _trunk = new RegionTrunk(net, region, rc);
         }
 
@@ -88,6 +89,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             int features = net.FeatureCount;
             MutationBatch.Validate(mutations, _length, deltas.Length, features);
             if (mutations.IsEmpty) return;
+            using var precision = net.EnterPrecision();
             int shifts = MutationBatch.ShiftCount;
             int perBatch = _engine._options.ResolvedMutationsPerBatch;
             for (int first = 0; first < mutations.Length; first += perBatch)
@@ -211,7 +213,8 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             {
                 int count = perColumn[c + 1] - perColumn[c];
                 if (count == 0) continue;
-                Tensor product = gathered.narrow(0, perColumn[c], count).mm(w1.narrow(0, (long)c * c6, c6));
+                // Accumulated in float32 from here on (bf16: the product's own rounding is all that is lost).
+                Tensor product = gathered.narrow(0, perColumn[c], count).mm(w1.narrow(0, (long)c * c6, c6)).to(ScalarType.Float32);
                 h.index_add_(0, entryIndex.narrow(0, perColumn[c], count), product, 1);
             }
 

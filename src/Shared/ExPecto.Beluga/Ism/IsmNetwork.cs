@@ -1,3 +1,4 @@
+using ExPecto.Core.Chromatin;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,10 +32,14 @@ internal sealed class IsmNetwork : IDisposable
     private readonly Tensor? _fc2BiasPadded;
 
     /// <param name="fc1Layout">Which layout of the first linear layer to keep (the other is not stored).</param>
-    public IsmNetwork(IReadOnlyDictionary<string, Tensor> stateDict, string device, Fc1Layout fc1Layout)
+    /// <param name="precision">bf16 stores the conv and fc1 weights as bfloat16 and runs those layers in it; fc2 stays float32.</param>
+    public IsmNetwork(IReadOnlyDictionary<string, Tensor> stateDict, string device, Fc1Layout fc1Layout, ComputePrecision precision = ComputePrecision.Fp32)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         Device = TorchDevices.Parse(device);
+        TorchDevices.CheckPrecision(Device, precision, device);
+        Precision = precision;
+        Dtype = precision == ComputePrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         Channels = new int[6];
         try
         {
@@ -78,14 +83,14 @@ internal sealed class IsmNetwork : IDisposable
             if (w2.ndim != 2 || w2.shape[1] != Hidden || b2.ndim != 1 || b2.shape[0] != w2.shape[0])
                 throw new ArgumentException($"{Fc2Key}: expected weight [F, {Hidden}] and bias [F], found [{string.Join(", ", w2.shape)}] and [{string.Join(", ", b2.shape)}]", nameof(stateDict));
             FeatureCount = (int)w2.shape[0];
-            _fc2Weight = Own(w2);
-            _fc2Bias = Own(b2);
+            _fc2Weight = Own(w2, ScalarType.Float32);
+            _fc2Bias = Own(b2, ScalarType.Float32);
             if (fc1Layout == Fc1Layout.ByColumn)
             {
                 int paddedFeatures = Padded(FeatureCount);
                 Tensor t = PadColumns(w2.t(), paddedFeatures);
-                _fc2PaddedT = Own(torch.cat([t, torch.zeros([PaddedHidden - Hidden, paddedFeatures], t.dtype, t.device)], 0));
-                _fc2BiasPadded = Own(PadColumns(b2.unsqueeze(0), paddedFeatures).squeeze(0));
+                _fc2PaddedT = Own(torch.cat([t, torch.zeros([PaddedHidden - Hidden, paddedFeatures], t.dtype, t.device)], 0), ScalarType.Float32);
+                _fc2BiasPadded = Own(PadColumns(b2.unsqueeze(0), paddedFeatures).squeeze(0), ScalarType.Float32);
             }
         }
         catch
@@ -104,6 +109,11 @@ internal sealed class IsmNetwork : IDisposable
     }
 
     public Device Device { get; }
+
+    public ComputePrecision Precision { get; }
+
+    /// <summary>Element type of the conv and fc1 weights and of the trunk's activations (float32 or bfloat16).</summary>
+    public ScalarType Dtype { get; }
 
     /// <summary>Output channels of the six convolutions.</summary>
     public int[] Channels { get; }
@@ -129,7 +139,13 @@ internal sealed class IsmNetwork : IDisposable
 
     /// <summary>Convolution <paramref name="layer"/> (0..5) then ReLU: [n, Cin, W] → [n, Cout, W − 7].</summary>
     public Tensor Conv(int layer, Tensor x) =>
-        torch.nn.functional.relu(torch.nn.functional.conv1d(x, _convWeight[layer], _convBias[layer]));
+        torch.nn.functional.relu(torch.nn.functional.conv1d(InDtype(x), _convWeight[layer], _convBias[layer]));
+
+    /// <summary><paramref name="x"/> in <see cref="Dtype"/> (itself when it already is: the fp32 path gains no op).</summary>
+    public Tensor InDtype(Tensor x) => x.dtype == Dtype ? x : x.to(Dtype);
+
+    /// <summary>Sets the device's TF32 switches for this network's precision while the scope lives (CUDA only).</summary>
+    public TorchDevices.PrecisionScope EnterPrecision() => TorchDevices.EnterPrecision(Device, Precision);
 
     /// <summary>MaxPool 4 with stride 4 (trailing remainder dropped): [n, C, W] → [n, C, W / 4].</summary>
     public static Tensor MaxPool(Tensor x) => torch.nn.functional.max_pool1d(x, Pool, Pool);
@@ -142,19 +158,25 @@ internal sealed class IsmNetwork : IDisposable
         return Conv(5, Conv(4, MaxPool(x)));
     }
 
-    /// <summary>From fc1 pre-activations [n, H] to probabilities [n, F]: ReLU, fc2, sigmoid.</summary>
+    /// <summary>
+    /// From fc1 pre-activations [n, H] (any float type) to float32 probabilities [n, F]: ReLU, fc2, sigmoid, all in
+    /// float32 (a bf16 sigmoid would round probabilities to ~3 digits, more than most alt − ref differences).
+    /// </summary>
     public Tensor Head(Tensor fc1PreActivation) =>
-        torch.sigmoid(torch.nn.functional.linear(torch.nn.functional.relu(fc1PreActivation), _fc2Weight, _fc2Bias));
+        torch.sigmoid(torch.nn.functional.linear(torch.nn.functional.relu(InFloat32(fc1PreActivation)), _fc2Weight, _fc2Bias));
 
     /// <summary>
-    /// ByColumn layout: fc1 pre-activations [n, H'] to probabilities [n, F'] (F' = F rounded up to a multiple of 64;
-    /// columns from F on are padding, 0.5, to be dropped by the caller).
+    /// ByColumn layout: fc1 pre-activations [n, H'] (any float type) to float32 probabilities [n, F'] (F' = F rounded
+    /// up to a multiple of 64; columns from F on are padding, 0.5, to be dropped by the caller), in float32 as
+    /// <see cref="Head"/>.
     /// </summary>
     public Tensor PaddedHead(Tensor fc1PreActivation)
     {
         if (_fc2PaddedT is null) throw new InvalidOperationException("network was built without the ByColumn fc1 layout");
-        return torch.addmm(_fc2BiasPadded!, torch.nn.functional.relu(fc1PreActivation), _fc2PaddedT, 1, 1).sigmoid_();
+        return torch.addmm(_fc2BiasPadded!, torch.nn.functional.relu(InFloat32(fc1PreActivation)), _fc2PaddedT, 1, 1).sigmoid_();
     }
+
+    private static Tensor InFloat32(Tensor x) => x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
 
     /// <summary>Full network on one strand: one-hot windows [n, 4, 2000] → probabilities [n, F].</summary>
     public Tensor Forward(Tensor windows)
@@ -186,6 +208,6 @@ internal sealed class IsmNetwork : IDisposable
     private static Tensor Get(IReadOnlyDictionary<string, Tensor> stateDict, string key) =>
         stateDict.TryGetValue(key, out Tensor? t) ? t : throw new ArgumentException($"state dict has no '{key}'", "stateDict");
 
-    // A float32 copy on the device that outlives the construction scope (clone: never alias the caller's tensor).
-    private Tensor Own(Tensor t) => t.detach().to(ScalarType.Float32).to(Device).contiguous().clone().DetachFromDisposeScope();
+    // A copy in Dtype (or `dtype`) on the device that outlives the construction scope (clone: never alias the caller's tensor).
+    private Tensor Own(Tensor t, ScalarType? dtype = null) => t.detach().to(dtype ?? Dtype).to(Device).contiguous().clone().DetachFromDisposeScope();
 }

@@ -27,7 +27,7 @@ public sealed class NaiveDeltaEngine : IMutationDeltaEngine
     {
         _options = options ?? new DeltaEngineOptions();
         if (_options.MutationsPerBatch < 0) throw new ArgumentOutOfRangeException(nameof(options), "MutationsPerBatch must be at least 1 (or 0 for the device default)");
-        _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.PyTorch);
+        _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.PyTorch, _options.Precision);
     }
 
     public string Name => DeltaEngines.Naive;
@@ -58,6 +58,7 @@ public sealed class NaiveDeltaEngine : IMutationDeltaEngine
             IsmNetwork net = _engine._network;
             int features = net.FeatureCount;
             MutationBatch.Validate(mutations, _region.Length, deltas.Length, features);
+            using var precision = net.EnterPrecision();
             int shifts = MutationBatch.ShiftCount;
             int perBatch = _engine._options.MutationsPerBatch > 0 ? _engine._options.MutationsPerBatch : DefaultMutationsPerBatch;
             for (int first = 0; first < mutations.Length; first += perBatch)
