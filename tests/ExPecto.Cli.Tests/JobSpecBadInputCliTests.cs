@@ -45,10 +45,22 @@ public sealed class JobSpecBadInputCliTests : IDisposable
     [InlineData("duplicate key", "{\n \"radius\": 1,\n \"radius\": 2\n}", "job.json:3:", "key 'radius' appears more than once", "first on line 2")]
     [InlineData("top level an array", "[1, 2]", "job.json:1:", "expected a JSON object, found Array")]
     [InlineData("top level a string", "\"genome.fa\"", "job.json:1:", "expected a JSON object, found String")]
+    [InlineData("test engine without the switch", "{ \"engine\": \"fake\" }", "job.json", "unknown engine 'fake'; expected one of incremental, naive", "--enable-test-hooks")]
+    [InlineData("parameter no engine reads", "{ \"params\": { \"fake.delayMs\": \"5\" } }", "job.json", "engine 'incremental' does not read parameter 'fake.delayMs'; it reads no parameters")]
     public void Bad_spec_is_one_error_line_naming_file_and_line(string row, string text, params string[] mentions)
     {
         _ = row;
         AssertOneErrorLine(RunSpec(Encoding.UTF8.GetBytes(text)), mentions);
+    }
+
+    [Fact]
+    public void A_param_flag_the_engine_does_not_read_is_one_error_line_naming_the_parameter_and_the_engine()
+    {
+        // It would change the job id while nothing reads it: the same work under another id.
+        var run = ExpectoProcess.Run(_dir, "run", "--engine", "naive", "--param", "seed=7", "--out", Path.Combine(_dir, "out"));
+        Assert.True(run.ExitCode == 2, $"expected exit code 2 (bad input)\n{run}");
+        Assert.Equal(["expecto: error: engine 'naive' does not read parameter 'seed'; it reads no parameters"], run.ErrLines);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir));
     }
 
     [Fact]

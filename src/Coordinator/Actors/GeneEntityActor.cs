@@ -32,17 +32,20 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
 
     private readonly Func<IActorRef?> _jobManager;
     private readonly CoordinatorOptions _options;
+    private readonly ICommitHook _commitHook;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private GeneState _state;
     private (int Attempt, int Round)? _readySent;
     private bool _recorded; // the job manager recorded the settlement (not persisted: after a restart it is asked again)
 
-    public GeneEntityActor(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options)
+    /// <param name="commitHook">Called on both sides of each commit; <see cref="ICommitHook.None"/> except under the test-hooks switch.</param>
+    public GeneEntityActor(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options, ICommitHook? commitHook = null)
     {
         var (jobId, geneId) = GeneMessageExtractor.Parse(entityId);
         PersistenceId = PersistenceIdPrefix + entityId;
         _jobManager = jobManager;
         _options = options;
+        _commitHook = commitHook ?? ICommitHook.None;
         _state = GeneState.Initial(jobId, geneId);
 
         Recover<IGeneEvent>(e => _state = _state.Apply(e));
@@ -60,8 +63,8 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
     /// <summary>What the persistence ids of every gene entity of <paramref name="jobId"/> start with (and no other's).</summary>
     public static string PersistenceIdPrefixOf(string jobId) => PersistenceIdPrefix + jobId + GeneKey.Separator;
 
-    public static Props Props(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options) =>
-        Akka.Actor.Props.Create(() => new GeneEntityActor(entityId, jobManager, options));
+    public static Props Props(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options, ICommitHook? commitHook = null) =>
+        Akka.Actor.Props.Create(() => new GeneEntityActor(entityId, jobManager, options, commitHook));
 
     public override string PersistenceId { get; }
 
@@ -83,12 +86,12 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
             return;
         }
         bool commits = events.Any(e => e is GeneCommitted);
-        if (commits) CommitCrashInjector.At(_options, CommitCrashPoint.BeforePersist, _state.JobId, _state.GeneId);
+        if (commits) _commitHook.BeforePersist(_state.JobId, _state.GeneId);
         PersistAll(events, e =>
         {
             _state = _state.Apply(e);
             CoordinatorMetrics.GenePersisted(command, e);
-            if (e is GeneCommitted) CommitCrashInjector.At(_options, CommitCrashPoint.AfterPersist, _state.JobId, _state.GeneId);
+            if (e is GeneCommitted) _commitHook.AfterPersist(_state.JobId, _state.GeneId);
         });
         DeferAsync(command, _ => AfterDecision(before, command, sender, changed: true));
     }

@@ -32,6 +32,9 @@ public sealed record JobRequest
     public double Threshold { get; init; } = 0.3;
     public string Engine { get; init; } = "incremental";
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>The engine's arithmetic (`--precision`); fp32 is the exact default.</summary>
+    public ExPecto.Core.Chromatin.ComputePrecision Precision { get; init; } = ExPecto.Core.Chromatin.ComputePrecision.Fp32;
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>True when some input falls back to the bundled demo.</summary>
@@ -39,11 +42,13 @@ public sealed record JobRequest
 
     /// <summary>
     /// The job spec and its genes. Relative paths resolve against <paramref name="baseDirectory"/> (default: the
-    /// working directory). Missing files and empty gene selections are <see cref="InputException"/>s naming
-    /// <paramref name="source"/> (the flag set or spec file the request came from).
+    /// working directory). An engine <paramref name="engines"/> lacks, a parameter the engine does not read, missing
+    /// files and empty gene selections are <see cref="InputException"/>s naming <paramref name="source"/> (the flag
+    /// set or spec file the request came from).
     /// </summary>
-    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Resolve(string? baseDirectory = null, string? source = null)
+    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Resolve(EngineCatalog engines, string? baseDirectory = null, string? source = null)
     {
+        engines.Check(Engine, Parameters, source);
         string Full(string p) => Path.GetFullPath(p, baseDirectory ?? Directory.GetCurrentDirectory());
         string? genome = Genome is null ? null : Full(Genome), annotation = Annotation is null ? null : Full(Annotation),
             weights = Beluga is null ? null : Full(Beluga), models = Models is null ? null : Full(Models);
@@ -76,6 +81,7 @@ public sealed record JobRequest
         var spec = new JobSpec(genome, annotation, weights, models, Full(Out), radius, Threshold, Engine, BatchSize)
         {
             Parameters = new SortedDictionary<string, string>(Parameters.ToDictionary(), StringComparer.Ordinal),
+            Precision = Precision,
         };
         return (spec, SelectGenes(Genes, annotation, genome, Cli.ScienceOptions.ParseGeneTypes(GeneTypes), baseDirectory, source));
     }

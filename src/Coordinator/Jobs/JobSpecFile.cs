@@ -8,17 +8,17 @@ namespace ExPecto.Coordinator.Jobs;
 /// `expecto admin … job submit FILE` and schedules. Example:
 /// <code>
 /// { "resources": "/data/expecto", "genes": "chrom:chr20", "out": "/out/chr20",
-///   "radius": 1000, "threshold": 0.3, "engine": "incremental", "batchSize": 64, "params": { } }
+///   "radius": 1000, "threshold": 0.3, "engine": "incremental", "batchSize": 64, "precision": "fp32", "params": { } }
 /// </code>
 /// Keys: genome, annotation, geneTypes ("protein_coding,lncRNA"), beluga (or weights), models, resources, genes,
-/// out, radius, threshold, engine, batchSize, params. Unknown keys are errors (a typo must not silently fall back to a default). Relative paths
+/// out, radius, threshold, engine, batchSize, precision (fp32 | tf32 | bf16), params. Unknown keys are errors (a typo must not silently fall back to a default). Relative paths
 /// resolve against the directory the reader names: the spec file's folder for a local file; the coordinator's
 /// working directory for a spec sent through the admin console.
 /// </summary>
 public static class JobSpecFile
 {
     private static readonly string[] Keys =
-        ["genome", "annotation", "geneTypes", "beluga", "weights", "models", "resources", "genes", "out", "radius", "threshold", "engine", "batchSize", "params"];
+        ["genome", "annotation", "geneTypes", "beluga", "weights", "models", "resources", "genes", "out", "radius", "threshold", "engine", "batchSize", "precision", "params"];
 
     /// <summary>Reads a spec file from disk; relative paths resolve against its folder.</summary>
     public static JobRequest Read(string path)
@@ -71,6 +71,7 @@ public static class JobSpecFile
                     "threshold" => request with { Threshold = Num(fileName, line, p) },
                     "engine" => request with { Engine = Str(fileName, line, p) },
                     "batchSize" => request with { BatchSize = Int(fileName, line, p) },
+                    "precision" => request with { Precision = Precision(fileName, line, p) },
                     "params" => request with { Parameters = Params(fileName, line, p) },
                     _ => request,
                 };
@@ -87,6 +88,7 @@ public static class JobSpecFile
         Put("genome", r.Genome); Put("annotation", r.Annotation); Put("geneTypes", r.GeneTypes); Put("beluga", r.Beluga); Put("models", r.Models);
         Put("resources", r.Resources); Put("genes", r.Genes); Put("out", r.Out); Put("radius", r.Radius);
         Put("threshold", r.Threshold); Put("engine", r.Engine); Put("batchSize", r.BatchSize);
+        if (r.Precision != ExPecto.Core.Chromatin.ComputePrecision.Fp32) Put("precision", ExPecto.Core.Chromatin.ComputePrecisions.Name(r.Precision));
         if (r.Parameters.Count > 0) o["params"] = r.Parameters;
         return JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true });
     }
@@ -112,6 +114,19 @@ public static class JobSpecFile
     private static string Str(string file, int? line, JsonProperty p) => p.Value.ValueKind == JsonValueKind.String
         ? p.Value.GetString()!
         : throw new InputException(file, line, $"'{p.Name}' must be a string, found {p.Value.ValueKind}");
+
+    private static ExPecto.Core.Chromatin.ComputePrecision Precision(string file, int? line, JsonProperty p)
+    {
+        string value = Str(file, line, p);
+        try
+        {
+            return ExPecto.Core.Chromatin.ComputePrecisions.Parse(value, "'precision'");
+        }
+        catch (InputException e)
+        {
+            throw new InputException(file, line, e.Message);
+        }
+    }
 
     private static int Int(string file, int? line, JsonProperty p) => p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt32(out int v)
         ? v

@@ -1,4 +1,5 @@
 using ExPecto.Core;
+using ExPecto.Core.Chromatin;
 using TorchSharp;
 
 namespace ExPecto.Beluga;
@@ -44,7 +45,86 @@ public static class TorchDevices
     /// </summary>
     public static void DisableTf32()
     {
-        torch.backends.cudnn.allow_tf32 = false;
-        torch.backends.cuda.matmul.allow_tf32 = false;
+        // Not while a tf32 engine computes on another device of this process (it sets the switch back on entering).
+        lock (s_gate)
+        {
+            if (s_holders == 0) SetTf32(false);
+        }
+    }
+
+    /// <summary>True when this CPU has AVX512-BF16 or AMX-BF16 (read from /proc/cpuinfo; false where that is absent).</summary>
+    public static bool CpuHasBf16 => s_cpuBf16.Value;
+
+    private static readonly Lazy<bool> s_cpuBf16 = new(() =>
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (!line.StartsWith("flags", StringComparison.Ordinal)) continue;
+                var flags = line.Split([' ', '\t', ':'], StringSplitOptions.RemoveEmptyEntries);
+                return flags.Contains("avx512_bf16") || flags.Contains("amx_bf16");
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return false;
+    });
+
+    /// <summary>Refuses a precision <paramref name="device"/> cannot run, naming the option and what is allowed there.</summary>
+    /// <param name="deviceOption">The device as the user wrote it, for the message.</param>
+    /// <exception cref="InputException">tf32 on a CPU; bf16 on a CPU without AVX512-BF16 or AMX.</exception>
+    public static void CheckPrecision(torch.Device device, ComputePrecision precision, string deviceOption)
+    {
+        if (device.type == DeviceType.CUDA) return;
+        if (precision == ComputePrecision.Tf32)
+            throw new InputException($"{ComputePrecisions.OptionName} tf32 needs a CUDA device (TF32 is an NVIDIA tensor-core format); device '{deviceOption}' allows {AllowedOnCpu()}");
+        if (precision == ComputePrecision.Bf16 && !CpuHasBf16)
+            throw new InputException($"{ComputePrecisions.OptionName} bf16 on device '{deviceOption}' needs a CPU with AVX512-BF16 or AMX (this one has neither); it allows {AllowedOnCpu()}");
+    }
+
+    private static string AllowedOnCpu() => CpuHasBf16 ? "fp32 or bf16" : "fp32 only";
+
+    // TF32 is one process-wide libtorch switch, but each device loop may run a job of its own precision: holders of
+    // the same mode share it, a different mode waits until they leave, so an fp32 batch never runs with TF32 on.
+    private static readonly object s_gate = new();
+    private static int s_holders;
+    private static bool s_tf32;
+
+    /// <summary>
+    /// Sets libtorch's TF32 switches for <paramref name="precision"/> while the returned scope lives; CUDA only (a
+    /// no-op on CPU). Wrap every stretch of CUDA work of an engine in one; do not nest them on a thread.
+    /// </summary>
+    public static PrecisionScope EnterPrecision(torch.Device device, ComputePrecision precision)
+    {
+        if (device.type != DeviceType.CUDA) return default;
+        bool tf32 = precision == ComputePrecision.Tf32;
+        lock (s_gate)
+        {
+            while (s_holders > 0 && s_tf32 != tf32) Monitor.Wait(s_gate);
+            if (s_holders == 0) SetTf32(tf32);
+            s_holders++;
+        }
+        return new PrecisionScope(true);
+    }
+
+    /// <summary>See <see cref="EnterPrecision"/>.</summary>
+    public readonly struct PrecisionScope(bool held) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!held) return;
+            lock (s_gate)
+            {
+                if (--s_holders == 0) Monitor.PulseAll(s_gate);
+            }
+        }
+    }
+
+    private static void SetTf32(bool on)
+    {
+        s_tf32 = on;
+        torch.backends.cudnn.allow_tf32 = on;
+        torch.backends.cuda.matmul.allow_tf32 = on;
     }
 }

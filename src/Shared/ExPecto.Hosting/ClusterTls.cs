@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Akka.Event;
 using Akka.Remote.Hosting;
 using Akka.Remote.Transport.DotNetty;
+using ExPecto.Admin.Security;
 using ExPecto.Core;
 
 namespace ExPecto.Hosting;
@@ -94,26 +95,10 @@ public static class ClusterTls
                 log.Warning("TLS: peer {0} presented no certificate; refused", peer);
                 return false;
             }
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            // No CRL or OCSP infrastructure for a private cluster CA: revocation is by re-issuing the CA (documented).
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (presented is not null)
+            if (!PinnedCa.ChainsTo(ca, certificate, presented, out string why))
             {
-                foreach (var element in presented.ChainElements)
-                {
-                    if (!element.Certificate.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span))
-                        chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-                }
-            }
-            bool built = chain.Build(certificate);
-            var root = chain.ChainElements.Count > 0 ? chain.ChainElements[^1].Certificate : null;
-            if (!built || root is null || !root.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span))
-            {
-                string why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
                 log.Warning("TLS: peer {0} certificate {1} (issuer {2}) does not chain to the cluster CA {3}: {4}; refused",
-                    peer, certificate.Subject, certificate.Issuer, ca.Subject, why.Length == 0 ? "untrusted" : why);
+                    peer, certificate.Subject, certificate.Issuer, ca.Subject, why);
                 return false;
             }
             if (thumbprints is { Count: > 0 } && !thumbprints.Contains(certificate.Thumbprint.ToUpperInvariant()))

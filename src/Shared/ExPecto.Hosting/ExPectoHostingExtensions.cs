@@ -51,6 +51,7 @@ public static class ExPectoHostingExtensions
         ["--device"] = "Worker:Devices",
         ["--devices"] = "Worker:Devices",
         ["--slots"] = "Worker:SlotsPerDevice",
+        ["--precision"] = "Worker:Precisions",
         ["--state"] = "Persistence:SqliteFile",
         ["--pg"] = "Persistence:ConnectionString",
         ["--admin"] = "Admin:Endpoint",

@@ -182,15 +182,6 @@ public sealed class CoordinatorOptions : IValidatedOptions
     /// <summary>How often the job manager re-checks its dispatch state (lost messages, idle workers).</summary>
     public TimeSpan DispatchTick { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// Test-only fault injection, 0 (default) = off: the coordinator process kills itself (SIGKILL) while
-    /// handling the Nth gene commit of its life, at <see cref="CrashAtCommitPoint"/>.
-    /// </summary>
-    public int CrashAtCommit { get; set; }
-
-    /// <summary>Where <see cref="CrashAtCommit"/> strikes: before the commit event is persisted, or after it but before anyone hears of it.</summary>
-    public CommitCrashPoint CrashAtCommitPoint { get; set; } = CommitCrashPoint.AfterPersist;
-
     public void Validate(string section)
     {
         OptionsValidation.Positive(section + ":LeaseDuration", LeaseDuration);
@@ -198,18 +189,7 @@ public sealed class CoordinatorOptions : IValidatedOptions
         OptionsValidation.Positive(section + ":SettlementRetry", SettlementRetry);
         OptionsValidation.NotNegative(section + ":WorkerReregistrationGrace", WorkerReregistrationGrace);
         OptionsValidation.Positive(section + ":DispatchTick", DispatchTick);
-        OptionsValidation.AtLeast(section + ":CrashAtCommit", CrashAtCommit, 0);
     }
-}
-
-/// <summary>The two sides of a gene commit's window (test-only fault injection).</summary>
-public enum CommitCrashPoint
-{
-    /// <summary>The completion arrived and was decided; the commit event is not written yet.</summary>
-    BeforePersist,
-
-    /// <summary>The commit event is in the journal; neither the worker's acknowledgement nor the job manager's settlement went out.</summary>
-    AfterPersist,
 }
 
 /// <summary>A worker: devices, slots, heartbeat.</summary>
@@ -226,9 +206,6 @@ public sealed class WorkerOptions : IValidatedOptions
     /// <summary>How often a worker re-announces its capacity and holdings and resends unacknowledged completions.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Simulated time per gene of the "fake" engine (tests and benchmarks); not part of any job's identity.</summary>
-    public TimeSpan FakeDelay { get; set; } = TimeSpan.Zero;
-
     /// <summary>
     /// A gene whose engine has not returned after this long is treated as stuck (hung CUDA kernel, NFS hang): the
     /// worker stops renewing its lease, so the lease expires and the gene is re-issued elsewhere, hands back the
@@ -238,20 +215,26 @@ public sealed class WorkerOptions : IValidatedOptions
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
-    /// Test-only fault injection: comma-separated gene ids ("*" = every gene) on which this worker's "fake" engine
-    /// never returns. Empty by default; a worker setting, not part of any job's identity.
+    /// Precisions this worker runs, comma-separated (fp32, tf32, bf16; default all three). A gene of a job asking for
+    /// another fails with an error naming this setting, so e.g. `--precision fp32` keeps a worker exact whatever is
+    /// submitted. Each must also suit the devices: tf32 needs CUDA, bf16 on a CPU needs AVX512-BF16 or AMX.
     /// </summary>
-    public string? FakeHangGenes { get; set; }
+    public string Precisions { get; set; } = "fp32,tf32,bf16";
 
     public IReadOnlyList<string> DeviceList() =>
         Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary><see cref="Precisions"/> parsed.</summary>
+    public IReadOnlyList<ExPecto.Core.Chromatin.ComputePrecision> PrecisionList() =>
+        Precisions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => ExPecto.Core.Chromatin.ComputePrecisions.Parse(p, Section + ":Precisions")).Distinct().ToList();
 
     public void Validate(string section)
     {
         if (string.IsNullOrWhiteSpace(Devices)) throw OptionsValidation.Bad(section + ":Devices", "cpu, or CUDA devices such as cuda:0,cuda:1", Devices);
         OptionsValidation.AtLeast(section + ":SlotsPerDevice", SlotsPerDevice, 1);
         OptionsValidation.Positive(section + ":HeartbeatInterval", HeartbeatInterval);
-        OptionsValidation.NotNegative(section + ":FakeDelay", FakeDelay);
         OptionsValidation.NotNegative(section + ":StuckAfter", StuckAfter);
+        if (PrecisionList().Count == 0) throw OptionsValidation.Bad(section + ":Precisions", "one or more of fp32, tf32, bf16", Precisions);
     }
 }

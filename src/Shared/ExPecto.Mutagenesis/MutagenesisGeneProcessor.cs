@@ -1,6 +1,7 @@
 using ExPecto.Beluga.Ism;
 using ExPecto.Core;
 using ExPecto.Core.Annotation;
+using ExPecto.Core.Chromatin;
 using ExPecto.Core.Effects;
 using ExPecto.Core.Genome;
 using ExPecto.Core.Models;
@@ -17,13 +18,17 @@ namespace ExPecto.Mutagenesis;
 /// so <see cref="ProcessAsync"/> computes synchronously. A gene whose files are already complete and valid is not
 /// recomputed: its recorded result is returned, which keeps repeated attempts idempotent.
 /// </summary>
-public sealed class MutagenesisGeneProcessor(string engine, string device) : IGeneProcessor, IDisposable
+/// <param name="precisions">Precisions this worker accepts (Worker:Precisions); null: all.</param>
+public sealed class MutagenesisGeneProcessor(string engine, string device, IReadOnlyCollection<ComputePrecision>? precisions = null) : IGeneProcessor, IDisposable
 {
     private Loaded? _loaded;
 
     public Task<GeneOutcome> ProcessAsync(GeneWorkItem item, CancellationToken ct)
     {
         var spec = item.Spec;
+        if (precisions is not null && !precisions.Contains(spec.Precision))
+            throw new InputException($"job {item.JobId} asks for {ComputePrecisions.OptionName} {spec.Precision.Name()}; this worker runs only " +
+                $"{string.Join(", ", precisions.Select(p => p.Name()))} (its --precision option, Worker:Precisions)");
         var loaded = Load(spec);
         if (!loaded.Annotation.TryGet(item.GeneId, out Gene gene))
             throw new InputException(spec.AnnotationPath, null, $"has no gene '{item.GeneId}'");
@@ -61,7 +66,7 @@ public sealed class MutagenesisGeneProcessor(string engine, string device) : IGe
 
     private Loaded Load(JobSpec spec)
     {
-        var key = (spec.GenomePath, spec.AnnotationPath, spec.BelugaWeightsPath, spec.ModelsListPath, spec.BatchSize);
+        var key = (spec.GenomePath, spec.AnnotationPath, spec.BelugaWeightsPath, spec.ModelsListPath, spec.BatchSize, spec.Precision);
         if (_loaded is not null && _loaded.Key == key) return _loaded;
         _loaded?.Dispose();
         _loaded = null;
@@ -70,7 +75,7 @@ public sealed class MutagenesisGeneProcessor(string engine, string device) : IGe
         {
             var annotation = GeneAnnotation.Load(spec.AnnotationPath);
             var deltaEngine = DeltaEngines.Create(engine, spec.BelugaWeightsPath,
-                new DeltaEngineOptions { Device = device, MutationsPerBatch = spec.BatchSize });
+                new DeltaEngineOptions { Device = device, MutationsPerBatch = spec.BatchSize, Precision = spec.Precision });
             try
             {
                 // F comes from the weight file; the tissue models must have 10·F or 10·(F+1) columns.
@@ -92,7 +97,7 @@ public sealed class MutagenesisGeneProcessor(string engine, string device) : IGe
     }
 
     private sealed record Loaded(
-        (string, string, string, string, int) Key,
+        (string, string, string, string, int, ComputePrecision) Key,
         IndexedFasta Genome,
         GeneAnnotation Annotation,
         Core.Chromatin.IMutationDeltaEngine Engine,
@@ -114,15 +119,19 @@ public sealed class MutagenesisGeneProcessor(string engine, string device) : IGe
 }
 
 /// <summary>Creates a <see cref="MutagenesisGeneProcessor"/> per device for one engine name.</summary>
-public sealed class MutagenesisGeneProcessorFactory(string engine) : IGeneProcessorFactory
+/// <param name="precisions">Precisions the processors accept (Worker:Precisions); null: all.</param>
+public sealed class MutagenesisGeneProcessorFactory(string engine, IReadOnlyCollection<ComputePrecision>? precisions = null) : IGeneProcessorFactory
 {
-    public IGeneProcessor Create(string device) => new MutagenesisGeneProcessor(engine, device);
+    public IGeneProcessor Create(string device) => new MutagenesisGeneProcessor(engine, device, precisions);
 
-    /// <summary>Registers the real engines (incremental, naive) beside the catalog's fake one.</summary>
-    public static EngineCatalog RegisterAll(EngineCatalog catalog)
+    /// <summary>The real engines read no job parameters: everything they need is in the spec's typed fields.</summary>
+    public IReadOnlyCollection<string> Parameters { get; } = [];
+
+    /// <summary>Registers the real engines (incremental, naive).</summary>
+    public static EngineCatalog RegisterAll(EngineCatalog catalog, IReadOnlyCollection<ComputePrecision>? precisions = null)
     {
         foreach (string name in DeltaEngines.Names)
-            catalog.Register(name, new MutagenesisGeneProcessorFactory(name));
+            catalog.Register(name, new MutagenesisGeneProcessorFactory(name, precisions));
         return catalog;
     }
 }

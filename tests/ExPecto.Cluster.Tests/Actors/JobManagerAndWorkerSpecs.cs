@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Persistence.Hosting;

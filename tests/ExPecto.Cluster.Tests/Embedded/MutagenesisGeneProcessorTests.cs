@@ -49,6 +49,26 @@ public sealed class MutagenesisGeneProcessorTests : IDisposable
             Assert.Equal(all - 3, (await processor.ProcessAsync(item, TestContext.Current.CancellationToken)).Rows);
     }
 
+    [Fact]
+    public async Task A_worker_refuses_a_precision_outside_its_precision_option_naming_it_and_the_setting()
+    {
+        var spec = new JobSpec("/g.fa", "/a.bed", "/b.pth", "/m", _tmp.Sub("out"), 5, 0.3, DeltaEngines.Incremental, 8)
+        {
+            Precision = ExPecto.Core.Chromatin.ComputePrecision.Bf16,
+        };
+        var worker = new ExPecto.Hosting.WorkerOptions { Precisions = "fp32" };
+        worker.Validate("Worker");
+        using var processor = new MutagenesisGeneProcessor(DeltaEngines.Incremental, "cpu", worker.PrecisionList());
+        var e = await Assert.ThrowsAsync<ExPecto.Core.InputException>(() => processor.ProcessAsync(new GeneWorkItem("j1", "G1", "chr1", spec), TestContext.Current.CancellationToken));
+        Assert.Contains("--precision bf16", e.Message);
+        Assert.Contains("runs only fp32", e.Message);
+        Assert.Contains("Worker:Precisions", e.Message);
+
+        Assert.Equal(3, new ExPecto.Hosting.WorkerOptions().PrecisionList().Count);
+        var bad = Assert.Throws<ExPecto.Core.InputException>(() => new ExPecto.Hosting.WorkerOptions { Precisions = "fp32,fp16" }.Validate("Worker"));
+        Assert.Contains("Worker:Precisions", bad.Message);
+    }
+
     private static void WriteFasta(string path, string chrom, byte[] bases)
     {
         foreach (string stale in new[] { path + ".fai" }) if (File.Exists(stale)) File.Delete(stale);

@@ -1,4 +1,6 @@
+using ExPecto.TestHooks;
 using ExPecto.Core;
+using ExPecto.Core.Chromatin;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Processing;
@@ -27,6 +29,37 @@ public sealed class JobIdentityAndManifestTests : IDisposable
         var digests = JobIdentity.DigestInputs(a.Spec("/out1"));
         Assert.Equal(["Liver.model", "Lung.model"], digests.Models.Select(m => m.Name));
         Assert.NotEqual(idA, JobIdentity.Compute(digests, a.Spec("/out1"), a.Genes));
+    }
+
+    [Fact]
+    public void Fp32_keeps_the_job_id_gene_digest_and_manifest_of_before_precisions_and_other_precisions_change_all_three()
+    {
+        var digests = new InputDigests("aa", "bb", "cc", "dd", [new ModelDigest("Liver.model", "ee")]);
+        var spec = new JobSpec("/g.fa", "/a.bed", "/b.pth", "/m", "/out", 1000, 0.3, "incremental", 64);
+        GeneRef[] genes = [new("ENSG1", "chr1"), new("ENSG2", "chr2")];
+        // Golden values: what JobIdentity and GeneInputDigest gave for these inputs before --precision existed
+        // (SHA-256 of their canonical text at commit e8d4d92), so existing jobs and checkpoints keep their ids.
+        const string Fp32Id = "j581354c539fbd997";
+        const string Fp32Shared = "db5ae46f74cd070c825c40283f835f0789ddab73345372855856675e6ccce78a";
+        Assert.Equal(ComputePrecision.Fp32, spec.Precision);
+        Assert.Equal(Fp32Id, JobIdentity.Compute(digests, spec, genes));
+        Assert.Equal(Fp32Id, JobIdentity.Compute(digests, spec with { Precision = ComputePrecision.Fp32 }, genes));
+        Assert.Equal(Fp32Shared, GeneInputDigest.Shared(digests, spec));
+
+        var ids = new HashSet<string> { Fp32Id };
+        var shared = new HashSet<string> { Fp32Shared };
+        foreach (var p in new[] { ComputePrecision.Tf32, ComputePrecision.Bf16 })
+        {
+            Assert.True(ids.Add(JobIdentity.Compute(digests, spec with { Precision = p }, genes)), $"{p} job id equals another precision's");
+            Assert.True(shared.Add(GeneInputDigest.Shared(digests, spec with { Precision = p })), $"{p} gene digest equals another precision's");
+        }
+
+        var ok = new GeneOutcome(3, 1, ["effects/chr1/G1.tsv"], "aa");
+        string Manifest(JobSpec s) => System.Text.Encoding.UTF8.GetString(
+            JobManifest.Render(new FinishedJob("j1", s, digests, [new GeneResult("ENSG1", "chr1", 1, ok, null)]), []));
+        Assert.DoesNotContain("precision", Manifest(spec));
+        using var doc = System.Text.Json.JsonDocument.Parse(Manifest(spec with { Precision = ComputePrecision.Bf16 }));
+        Assert.Equal("bf16", doc.RootElement.GetProperty("parameters").GetProperty("precision").GetString());
     }
 
     [Fact]

@@ -25,10 +25,16 @@ public static class PinnedCa
     }
 
     /// <summary>Whether <paramref name="certificate"/> is within its validity and chains to <paramref name="ca"/>.</summary>
-    public static bool Trusts(X509Certificate2 ca, X509Certificate2? certificate, X509Chain? presented)
+    public static bool Trusts(X509Certificate2 ca, X509Certificate2? certificate, X509Chain? presented) =>
+        certificate is not null && ChainsTo(ca, certificate, presented, out _);
+
+    /// <summary>
+    /// The one chain check of the project (admin HTTPS here, Akka.Remote in ExPecto.Hosting.ClusterTls): true when
+    /// <paramref name="certificate"/> is within its validity and its chain, built with <paramref name="ca"/> as the
+    /// only root, ends at <paramref name="ca"/>; otherwise <paramref name="why"/> says what the chain builder found.
+    /// </summary>
+    public static bool ChainsTo(X509Certificate2 ca, X509Certificate2 certificate, X509Chain? presented, out string why)
     {
-        if (certificate is null)
-            return false;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
@@ -37,10 +43,22 @@ public static class PinnedCa
         if (presented is not null)
         {
             foreach (var element in presented.ChainElements)
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            {
+                if (!element.Certificate.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span))
+                    chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
         }
-        return chain.Build(certificate)
-               && chain.ChainElements[^1].Certificate.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span);
+        bool built = chain.Build(certificate);
+        var root = chain.ChainElements.Count > 0 ? chain.ChainElements[^1].Certificate : null;
+        if (built && root is not null && root.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span))
+        {
+            why = "";
+            return true;
+        }
+        why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
+        if (why.Length == 0)
+            why = "untrusted";
+        return false;
     }
 
     /// <summary>An HTTP handler that accepts only servers <see cref="Trusts"/> approves of.</summary>

@@ -1,3 +1,5 @@
+using ExPecto.Core.Chromatin;
+
 namespace ExPecto.Beluga.Ism;
 
 /// <summary>Settings shared by the saturation-mutagenesis delta engines.</summary>
@@ -12,4 +14,10 @@ public sealed record DeltaEngineOptions
     /// Bounds peak memory; the result does not depend on it.
     /// </summary>
     public int MutationsPerBatch { get; init; } = 16;
+
+    /// <summary>
+    /// Arithmetic of the network (<see cref="ComputePrecision"/>); fp32 is the exact path. The engine refuses a
+    /// precision its device cannot run (<see cref="TorchDevices.CheckPrecision"/>).
+    /// </summary>
+    public ComputePrecision Precision { get; init; } = ComputePrecision.Fp32;
 }

@@ -37,7 +37,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
     {
         _options = options ?? new DeltaEngineOptions();
         if (_options.MutationsPerBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), "MutationsPerBatch must be at least 1");
-        _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.ByColumn);
+        _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.ByColumn, _options.Precision);
     }
 
     public string Name => DeltaEngines.Incremental;
@@ -74,6 +74,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             var rc = new byte[_length];
             for (int j = 0; j < _length; j++) rc[j] = OneHot.Complement(region[_length - 1 - j]);
             using var inference = torch.inference_mode();
+            using var precision = net.EnterPrecision();
             var fwdTrunk = new StrandTrunk(net, region);
             try
             {
@@ -92,6 +93,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             int features = net.FeatureCount;
             MutationBatch.Validate(mutations, _length, deltas.Length, features);
             if (mutations.IsEmpty) return;
+            using var precision = net.EnterPrecision();
             int shifts = MutationBatch.ShiftCount;
             int perBatch = _engine._options.MutationsPerBatch;
             for (int first = 0; first < mutations.Length; first += perBatch)
@@ -174,7 +176,8 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
                 if (hi <= lo) continue;
                 Tensor d = spans[strand].Delta.index_select(0, MutationBatch.LongTensor([.. span], device))
                     .narrow(1, lo - relative, hi - lo).reshape(span.Count, (hi - lo) * c6);
-                Tensor contribution = d.mm(w1.narrow(0, lo * c6, (hi - lo) * c6));
+                // Accumulated in float32 from here on (bf16: the product's own rounding is all that is lost).
+                Tensor contribution = d.mm(w1.narrow(0, lo * c6, (hi - lo) * c6)).to(ScalarType.Float32);
                 hiddenDelta.index_copy_(0, MutationBatch.LongTensor([.. entry], device), contribution);
             }
 

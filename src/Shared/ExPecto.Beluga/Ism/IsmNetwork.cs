@@ -1,3 +1,4 @@
+using ExPecto.Core.Chromatin;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,10 +29,14 @@ internal sealed class IsmNetwork : IDisposable
     private readonly Tensor _fc2Bias;
 
     /// <param name="fc1Layout">Which layout of the first linear layer to keep (the other is not stored).</param>
-    public IsmNetwork(IReadOnlyDictionary<string, Tensor> stateDict, string device, Fc1Layout fc1Layout)
+    /// <param name="precision">bf16 stores the conv and fc1 weights as bfloat16 and runs those layers in it; fc2 stays float32.</param>
+    public IsmNetwork(IReadOnlyDictionary<string, Tensor> stateDict, string device, Fc1Layout fc1Layout, ComputePrecision precision = ComputePrecision.Fp32)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         Device = TorchDevices.Parse(device);
+        TorchDevices.CheckPrecision(Device, precision, device);
+        Precision = precision;
+        Dtype = precision == ComputePrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         Channels = new int[6];
         try
         {
@@ -75,8 +80,8 @@ internal sealed class IsmNetwork : IDisposable
             if (w2.ndim != 2 || w2.shape[1] != Hidden || b2.ndim != 1 || b2.shape[0] != w2.shape[0])
                 throw new ArgumentException($"{Fc2Key}: expected weight [F, {Hidden}] and bias [F], found [{string.Join(", ", w2.shape)}] and [{string.Join(", ", b2.shape)}]", nameof(stateDict));
             FeatureCount = (int)w2.shape[0];
-            _fc2Weight = Own(w2);
-            _fc2Bias = Own(b2);
+            _fc2Weight = Own(w2, ScalarType.Float32);
+            _fc2Bias = Own(b2, ScalarType.Float32);
         }
         catch
         {
@@ -95,6 +100,11 @@ internal sealed class IsmNetwork : IDisposable
 
     public Device Device { get; }
 
+    public ComputePrecision Precision { get; }
+
+    /// <summary>Element type of the conv and fc1 weights and of the trunk's activations (float32 or bfloat16).</summary>
+    public ScalarType Dtype { get; }
+
     /// <summary>Output channels of the six convolutions.</summary>
     public int[] Channels { get; }
 
@@ -112,7 +122,13 @@ internal sealed class IsmNetwork : IDisposable
 
     /// <summary>Convolution <paramref name="layer"/> (0..5) then ReLU: [n, Cin, W] → [n, Cout, W − 7].</summary>
     public Tensor Conv(int layer, Tensor x) =>
-        torch.nn.functional.relu(torch.nn.functional.conv1d(x, _convWeight[layer], _convBias[layer]));
+        torch.nn.functional.relu(torch.nn.functional.conv1d(InDtype(x), _convWeight[layer], _convBias[layer]));
+
+    /// <summary><paramref name="x"/> in <see cref="Dtype"/> (itself when it already is: the fp32 path gains no op).</summary>
+    public Tensor InDtype(Tensor x) => x.dtype == Dtype ? x : x.to(Dtype);
+
+    /// <summary>Sets the device's TF32 switches for this network's precision while the scope lives (CUDA only).</summary>
+    public TorchDevices.PrecisionScope EnterPrecision() => TorchDevices.EnterPrecision(Device, Precision);
 
     /// <summary>MaxPool 4 with stride 4 (trailing remainder dropped): [n, C, W] → [n, C, W / 4].</summary>
     public static Tensor MaxPool(Tensor x) => torch.nn.functional.max_pool1d(x, Pool, Pool);
@@ -125,9 +141,15 @@ internal sealed class IsmNetwork : IDisposable
         return Conv(5, Conv(4, MaxPool(x)));
     }
 
-    /// <summary>From fc1 pre-activations [n, H] to probabilities [n, F]: ReLU, fc2, sigmoid.</summary>
-    public Tensor Head(Tensor fc1PreActivation) =>
-        torch.sigmoid(torch.nn.functional.linear(torch.nn.functional.relu(fc1PreActivation), _fc2Weight, _fc2Bias));
+    /// <summary>
+    /// From fc1 pre-activations [n, H] (any float type) to float32 probabilities [n, F]: ReLU, fc2, sigmoid, all in
+    /// float32 (a bf16 sigmoid would round probabilities to ~3 digits, more than most alt − ref differences).
+    /// </summary>
+    public Tensor Head(Tensor fc1PreActivation)
+    {
+        Tensor h = fc1PreActivation.dtype == ScalarType.Float32 ? fc1PreActivation : fc1PreActivation.to(ScalarType.Float32);
+        return torch.sigmoid(torch.nn.functional.linear(torch.nn.functional.relu(h), _fc2Weight, _fc2Bias));
+    }
 
     /// <summary>Full network on one strand: one-hot windows [n, 4, 2000] → probabilities [n, F].</summary>
     public Tensor Forward(Tensor windows)
@@ -151,6 +173,6 @@ internal sealed class IsmNetwork : IDisposable
     private static Tensor Get(IReadOnlyDictionary<string, Tensor> stateDict, string key) =>
         stateDict.TryGetValue(key, out Tensor? t) ? t : throw new ArgumentException($"state dict has no '{key}'", "stateDict");
 
-    // A float32 copy on the device that outlives the construction scope (clone: never alias the caller's tensor).
-    private Tensor Own(Tensor t) => t.detach().to(ScalarType.Float32).to(Device).contiguous().clone().DetachFromDisposeScope();
+    // A copy in Dtype (or `dtype`) on the device that outlives the construction scope (clone: never alias the caller's tensor).
+    private Tensor Own(Tensor t, ScalarType? dtype = null) => t.detach().to(dtype ?? Dtype).to(Device).contiguous().clone().DetachFromDisposeScope();
 }

@@ -20,7 +20,7 @@ public sealed class NaiveDeltaEngine : IMutationDeltaEngine
     {
         _options = options ?? new DeltaEngineOptions();
         if (_options.MutationsPerBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), "MutationsPerBatch must be at least 1");
-        _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.PyTorch);
+        _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.PyTorch, _options.Precision);
     }
 
     public string Name => DeltaEngines.Naive;
@@ -51,6 +51,7 @@ public sealed class NaiveDeltaEngine : IMutationDeltaEngine
             IsmNetwork net = _engine._network;
             int features = net.FeatureCount;
             MutationBatch.Validate(mutations, _region.Length, deltas.Length, features);
+            using var precision = net.EnterPrecision();
             int shifts = MutationBatch.ShiftCount;
             int perBatch = _engine._options.MutationsPerBatch;
             for (int first = 0; first < mutations.Length; first += perBatch)

@@ -47,6 +47,7 @@ public static class GeneInputDigest
         sb.Append("threshold=").Append(spec.Threshold.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         sb.Append("engine=").Append(spec.Engine).Append('\n');
         sb.Append("batch=").Append(spec.BatchSize.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        JobIdentity.AppendPrecision(sb, spec);
         foreach (var kv in spec.Parameters.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             sb.Append("param=").Append(kv.Key).Append('=').Append(kv.Value).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));

@@ -54,12 +54,23 @@ public static class JobIdentity
         sb.Append("threshold=").Append(spec.Threshold.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         sb.Append("engine=").Append(spec.Engine).Append('\n');
         sb.Append("batch=").Append(spec.BatchSize.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        AppendPrecision(sb, spec);
         foreach (var kv in spec.Parameters.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             sb.Append("param=").Append(kv.Key).Append('=').Append(kv.Value).Append('\n');
         foreach (var g in genes.OrderBy(g => g.GeneId, StringComparer.Ordinal))
             sb.Append("gene=").Append(g.GeneId).Append('\t').Append(g.Chrom).Append('\n');
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
         return "j" + Convert.ToHexStringLower(hash)[..16];
+    }
+
+    /// <summary>
+    /// "precision=NAME" for a non-fp32 job; nothing for fp32, so every fp32 id (and gene digest) stays what it was
+    /// before precisions existed.
+    /// </summary>
+    internal static void AppendPrecision(StringBuilder sb, JobSpec spec)
+    {
+        if (spec.Precision != ExPecto.Core.Chromatin.ComputePrecision.Fp32)
+            sb.Append("precision=").Append(ExPecto.Core.Chromatin.ComputePrecisions.Name(spec.Precision)).Append('\n');
     }
 
     private static string Sha(string path)

@@ -31,6 +31,9 @@ public static class JobManifest
             w.WriteString("threshold", job.Spec.Threshold.ToString("R", CultureInfo.InvariantCulture));
             w.WriteString("engine", job.Spec.Engine);
             w.WriteNumber("batchSize", job.Spec.BatchSize);
+            // Only when not fp32: fp32 manifests stay byte-identical to those written before precisions existed.
+            if (job.Spec.Precision != ExPecto.Core.Chromatin.ComputePrecision.Fp32)
+                w.WriteString("precision", ExPecto.Core.Chromatin.ComputePrecisions.Name(job.Spec.Precision));
             foreach (var kv in job.Spec.Parameters.OrderBy(kv => kv.Key, StringComparer.Ordinal))
                 w.WriteString(kv.Key, kv.Value);
             w.WriteEndObject();
