@@ -21,6 +21,8 @@ string which = args.FirstOrDefault(a => a is "reduced" or "full" or "all") ?? "a
 string device = Option("--device") ?? "cpu";
 if (Option("--threads") is { } threadsText) torch.set_num_threads(int.Parse(threadsText, CultureInfo.InvariantCulture));
 double scale = double.Parse(Option("--scale") ?? "1", CultureInfo.InvariantCulture);
+// Mutations per incremental-engine call (DeltaEngineOptions.MutationsPerBatch, as `expecto mutagenesis --batch-size`).
+int batch = Option("--batch-size") is { } batchText ? int.Parse(batchText, CultureInfo.InvariantCulture) : DeltaEngineOptions.DefaultMutationsPerBatch(device);
 var reference = new ReferenceRunner(
     Option("--python") ?? Environment.GetEnvironmentVariable("EXPECTO_BENCH_PYTHON") ?? "/usr/bin/python3",
     Option("--reference-script") ?? ReferenceRunner.FindScript(),
@@ -35,11 +37,11 @@ Console.WriteLine(reference.Describe());
 
 var results = new List<ShapeResult>();
 if (which is "reduced" or "all")
-    results.Add(Bench.Run("reduced 16/16/24/24/32/32, H 64", [16, 16, 24, 24, 32, 32], 64, device, reference,
-        naiveMutations: Scaled(12), incrementalMutations: Scaled(96), referenceMutations: Scaled(12)));
+    results.Add(Bench.Run("reduced 16/16/24/24/32/32, H 64", [16, 16, 24, 24, 32, 32], 64, device, reference, batch,
+        naiveMutations: Scaled(12), incrementalMutations: Math.Max(Scaled(384), 2 * batch), referenceMutations: Scaled(12)));
 if (which is "full" or "all")
-    results.Add(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, reference,
-        naiveMutations: Scaled(2), incrementalMutations: Scaled(24), referenceMutations: Scaled(2)));
+    results.Add(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, reference, batch,
+        naiveMutations: Scaled(2), incrementalMutations: Math.Max(Scaled(24), 2 * batch), referenceMutations: Scaled(2)));
 
 Console.WriteLine();
 Console.WriteLine($"load average at end: {Machine.LoadAverage()}");
@@ -100,7 +102,7 @@ internal static class Bench
     // script's enumeration TSS−R … TSS+R with R = ReferenceRadius.
     private const int ReferenceRadius = 1000;
 
-    public static ShapeResult Run(string shape, int[] channels, int hidden, string device, ReferenceRunner reference,
+    public static ShapeResult Run(string shape, int[] channels, int hidden, string device, ReferenceRunner reference, int batch,
         int naiveMutations, int incrementalMutations, int referenceMutations)
     {
         Console.WriteLine($"[{shape}] building random weights");
@@ -108,8 +110,8 @@ internal static class Bench
         byte[] region = RandomRegion(RegionLength, seed: 11);
         try
         {
-            Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 4 }), region, naiveMutations, windowsPerMutation: 18);
-            Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 32 }), region, incrementalMutations, windowsPerMutation: 0);
+            Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = NaiveDeltaEngine.DefaultMutationsPerBatch }), region, naiveMutations, windowsPerMutation: 18);
+            Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = batch }), region, incrementalMutations, windowsPerMutation: 0);
             // Both engines start with the same mutations, so the naive ones double as an exactness check at this shape.
             double incDiff = MaxDiff(naive.Deltas, inc.Deltas, naive.Deltas.Length);
             string check = $"max |incremental − naive| over the first {naiveMutations} mutations: {incDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})";
