@@ -16,6 +16,8 @@ internal static class ClusterClient
         var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
         cluster.Port = 0;
         cluster.Seeds = seeds;
+        // A client's operator sees it wait and its asks time out; giving up on joining is for supervised nodes.
+        cluster.ShutdownAfterUnsuccessfulJoinSeedNodes = TimeSpan.Zero;
         builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
             .WithExPectoCluster(cluster, Roles.Client)
             .WithJobManagerProxy());
