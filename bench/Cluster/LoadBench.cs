@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -43,7 +44,7 @@ internal static class LoadBench
             DateTime? submitted = null;
             var samples = new List<Sample>();
             var clock = Stopwatch.StartNew();
-            var runner = new EmbeddedRunner(new EngineCatalog(), new GenesTableFinalizer())
+            var runner = new EmbeddedRunner(FakeEngine.Catalog(), new GenesTableFinalizer())
             {
                 Persistence = persistence,
                 Worker = new WorkerOptions { Devices = string.Join(',', Enumerable.Range(0, devices).Select(d => $"cpu:{d}")), SlotsPerDevice = slots },

@@ -77,4 +77,6 @@ internal sealed class NoOpProcessor : IGeneProcessor
 internal sealed class NoOpFactory : IGeneProcessorFactory
 {
     public IGeneProcessor Create(string device) => new NoOpProcessor();
+
+    public IReadOnlyCollection<string> Parameters { get; } = [];
 }

@@ -12,7 +12,7 @@
 #   DEVICE=cpu RADIUS=20 bench/gpu/proof_on_device.sh
 # Environment: DEVICE (cuda:0), PYTHON (python3, only to find libtorch), PROOF_DIR (an unpacked publish), THREADS (CPU
 # threads, default all), GENES (2 demo genes), RADIUS (1000), MUTATIONS (precision bench, 2048 on CUDA, 48 on CPU),
-# BATCH (256 on CUDA, 32 on CPU), BUDGET (seconds for the whole script, 540: each step gets what is left).
+# BATCH (mutations per engine call; default the device kind's), BUDGET (seconds for the whole script, 540: each step gets what is left).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 start=$SECONDS
@@ -31,7 +31,7 @@ if [[ "$device" == cpu ]]; then
     # Dry run: the normal Release builds of this checkout.
     bench=(dotnet bench/Ism/bin/Release/net10.0/linux-x64/expecto-bench-ism.dll)
     expecto=(dotnet src/Coordinator/bin/Release/net10.0/linux-x64/expecto.dll)
-    mutations="${MUTATIONS:-48}"; batch="${BATCH:-32}"
+    mutations="${MUTATIONS:-48}"
 else
     # The packed publish (prepare.sh --proof), unpacked outside the checkout; python's tarfile when xz is missing.
     dir="${PROOF_DIR:-}"
@@ -49,12 +49,13 @@ else
     export LD_LIBRARY_PATH="${torch_lib}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     bench=("$dir/bench/expecto-bench-ism")
     expecto=("$dir/expecto/expecto")
-    mutations="${MUTATIONS:-2048}"; batch="${BATCH:-256}"
+    mutations="${MUTATIONS:-2048}"
 fi
 echo "== cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs, threads $threads; device $device; output $out"
 
-echo "== (a) precision bench, full shape, $mutations mutations, batch $batch"
-timeout "$(( $(left) / 3 ))" "${bench[@]}" precision --device "$device" --threads "$threads" --mutations "$mutations" --batch "$batch" \
+batch=(); [[ -n "${BATCH:-}" ]] && batch=(--batch-size "$BATCH")   # default: the device kind's (DeltaEngineOptions)
+echo "== (a) precision bench, full shape, $mutations mutations ${batch[*]}"
+timeout "$(( $(left) / 3 ))" "${bench[@]}" precision --device "$device" --threads "$threads" --mutations "$mutations" "${batch[@]}" \
     2>&1 | tee "$out/precision.txt"
 [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "precision bench failed or ran out of time"; fail=1; }
 

@@ -12,14 +12,16 @@ namespace ExPecto.Coordinator;
 /// <summary>The coordinator role: the gene shard region (hosting entities) and the job manager singleton.</summary>
 public static class CoordinatorHosting
 {
+    /// <param name="commitHook">Called on both sides of every gene commit; null (production): none. See <see cref="TestHookSwitch"/>.</param>
     public static AkkaConfigurationBuilder WithExPectoCoordinator(
-        this AkkaConfigurationBuilder builder, CoordinatorOptions options, PersistenceOptions persistence, IJobFinalizer finalizer)
+        this AkkaConfigurationBuilder builder, CoordinatorOptions options, PersistenceOptions persistence, IJobFinalizer finalizer,
+        ICommitHook? commitHook = null)
     {
         CoordinatorMetrics.Register();
         builder.WithShardRegion<GeneRegion>(
             GeneMessageExtractor.TypeName,
             (_, registry, _) => entityId => GeneEntityActor.Props(
-                entityId, () => registry.TryGet<JobManager>(out var jm) ? jm : null, options),
+                entityId, () => registry.TryGet<JobManager>(out var jm) ? jm : null, options, commitHook),
             new GeneMessageExtractor(),
             ExPectoHostingExtensions.GeneShardOptions());
         builder.WithSingleton<JobManager>(

@@ -36,6 +36,9 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
     public PersistenceOptions? Persistence { get; init; }
     public ScheduleOptions Schedules { get; init; } = new();
 
+    /// <summary>Called on both sides of every gene commit; null (production): none. See <see cref="TestHookSwitch"/>.</summary>
+    public ICommitHook? CommitHook { get; init; }
+
     /// <summary>The admin console of the run (job, workers, cluster palettes); null: none.</summary>
     public AdminOptions? Admin { get; init; }
 
@@ -68,8 +71,8 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
         builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
             .WithExPectoCluster(cluster, Roles.Coordinator, Roles.Worker)
             .WithExPectoPersistence(persistence)
-            .WithExPectoCoordinator(Coordinator, persistence, finalizer)
-            .WithExPectoSchedules(Schedules, persistence)
+            .WithExPectoCoordinator(Coordinator, persistence, finalizer, CommitHook)
+            .WithExPectoSchedules(Schedules, persistence, engines)
             .WithExPectoWorker(Worker, engines, withProxies: false));
         if (Admin is { } admin)
         {
@@ -83,7 +86,7 @@ public sealed class EmbeddedRunner(EngineCatalog engines, IJobFinalizer finalize
                 o.AskTimeout = admin.AskTimeout;
                 o.FailIfUnavailable = admin.FailIfUnavailable;
             });
-            builder.Services.AddExPectoCoordinatorAdmin();
+            builder.Services.AddExPectoCoordinatorAdmin(engines);
         }
         builder.Services.AddSingleton<ExPecto.Admin.Contracts.IScheduleAdmin, ScheduleAdmin>();
         using var host = builder.Build();

@@ -1,17 +1,20 @@
+using ExPecto.Hosting;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Processing;
 
 namespace ExPecto.Coordinator;
 
 /// <summary>
-/// Where the science plugs into the cluster: the engines embedded workers offer (besides "fake") and the job
-/// finalizer (genes.parquet from the per-gene summaries). The only place that knows the concrete types.
+/// Where the science plugs into the cluster: the engines this build offers (embedded workers run them; job
+/// resolution checks jobs against them) and the job finalizer (genes.parquet from the per-gene summaries). The
+/// only place that knows the concrete types.
 /// </summary>
 internal static class ScienceWiring
 {
+    /// <summary>The real engines, and the test engines when <paramref name="testHooks"/> is given (the switch is on).</summary>
     /// <param name="precisions">Precisions the embedded worker accepts (Worker:Precisions); null: all.</param>
-    public static EngineCatalog Engines(TimeSpan fakeDelay, IReadOnlyCollection<ExPecto.Core.Chromatin.ComputePrecision>? precisions = null) =>
-        Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(fakeDelay), precisions);
+    public static EngineCatalog Engines(ITestHooks? testHooks, IReadOnlyCollection<ExPecto.Core.Chromatin.ComputePrecision>? precisions = null) =>
+        Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(), precisions).WithTestEngines(testHooks);
 
     public static IJobFinalizer Finalizer() => new GenesTableFinalizer();
 }

@@ -6,17 +6,19 @@ using ExPecto.Protocol.Processing;
 using ExPecto.Worker;
 using Microsoft.Extensions.Hosting;
 
-// `expecto-worker --coordinator host:port[,host:port] --device cpu|cuda:0,cuda:1 [--port 0] [--slots 1] [--precision fp32,bf16] [--admin 127.0.0.1:9110]`
+// `expecto-worker --coordinator host:port[,host:port] --device cpu|cuda:0,cuda:1 [--port 0] [--slots 1] [--precision fp32,bf16] [--admin 127.0.0.1:9110] [--enable-test-hooks]`
 // Joins the cluster through the given contact points (seed or coordinator nodes) and pulls genes.
 return await NodeMain.RunAsync("expecto-worker", async () =>
 {
+    var (nodeArgs, testHooksOn) = TestHookSwitch.Strip(args);
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-    builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwitches());
+    builder.Configuration.AddExPectoSources(nodeArgs, ExPectoHostingExtensions.CommonSwitches());
     NodeMain.CheckCommon(builder.Configuration);
+    var testHooks = TestHookSwitch.Resolve(builder.Configuration, testHooksOn, "expecto-worker");
     var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
     var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(builder.Configuration, WorkerOptions.Section);
-    // Engines this worker build offers; the real chromatin engines are registered here.
-    var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(worker.FakeDelay, worker.FakeHangGenes), worker.PrecisionList());
+    // Engines this worker build offers: the real chromatin engines; the test engines only under the switch.
+    var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(), worker.PrecisionList()).WithTestEngines(testHooks);
     builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
         .WithExPectoCluster(cluster, Roles.Worker)
         .WithExPectoWorker(worker, engines));

@@ -5,13 +5,16 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 // `expecto-seed [--host 127.0.0.1] [--port 4053] [--seed other:4053,...] [--admin 127.0.0.1:9110]`: anchors cluster
-// membership, hosts no work; serves the admin console (cluster, cluster-sharding palettes).
+// membership, hosts no work; serves the admin console (cluster, cluster-sharding palettes). It has nothing to
+// hook, but takes `--enable-test-hooks` like every role and, without it, refuses test-hook settings the same way.
 return await NodeMain.RunAsync("expecto-seed", async () =>
 {
+    var (nodeArgs, testHooksOn) = TestHookSwitch.Strip(args);
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Cluster:Port"] = "4053" });
-    builder.Configuration.AddExPectoSources(args, ExPectoHostingExtensions.CommonSwitches());
+    builder.Configuration.AddExPectoSources(nodeArgs, ExPectoHostingExtensions.CommonSwitches());
     NodeMain.CheckCommon(builder.Configuration);
+    TestHookSwitch.Resolve(builder.Configuration, testHooksOn, "expecto-seed");
     var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
     builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka.WithExPectoCluster(cluster, Roles.Seed));
     builder.Services.AddExPectoAdmin(builder.Configuration, certificate: ClusterTls.AdminCertificate(cluster.Tls));

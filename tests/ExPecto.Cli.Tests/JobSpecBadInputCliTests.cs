@@ -38,17 +38,29 @@ public sealed class JobSpecBadInputCliTests : IDisposable
     [InlineData("radius not a number", "{\n \"radius\": \"abc\"\n}", "job.json:2:", "'radius' must be an integer", "\"abc\"")]
     [InlineData("radius a fraction", "{\n \"radius\": 1.5\n}", "job.json:2:", "'radius' must be an integer")]
     [InlineData("negative radius", "{ \"radius\": -1 }", "job.json", "radius must be ≥ 0, found -1")]
-    [InlineData("batch size 0", "{ \"batchSize\": 0 }", "job.json", "batch size must be ≥ 1, found 0")]
+    [InlineData("negative batch size", "{ \"batchSize\": -1 }", "job.json", "batch size must be ≥ 1 (or 0: each worker's device default), found -1")]
     [InlineData("negative threshold", "{ \"threshold\": -0.5 }", "job.json", "threshold must be ≥ 0")]
     [InlineData("path not a string", "{\n \"genome\": 5\n}", "job.json:2:", "'genome' must be a string")]
     [InlineData("params not an object", "{\n\n \"params\": [1]\n}", "job.json:3:", "'params' must be an object")]
     [InlineData("duplicate key", "{\n \"radius\": 1,\n \"radius\": 2\n}", "job.json:3:", "key 'radius' appears more than once", "first on line 2")]
     [InlineData("top level an array", "[1, 2]", "job.json:1:", "expected a JSON object, found Array")]
     [InlineData("top level a string", "\"genome.fa\"", "job.json:1:", "expected a JSON object, found String")]
+    [InlineData("test engine without the switch", "{ \"engine\": \"fake\" }", "job.json", "unknown engine 'fake'; expected one of incremental, naive", "--enable-test-hooks")]
+    [InlineData("parameter no engine reads", "{ \"params\": { \"fake.delayMs\": \"5\" } }", "job.json", "engine 'incremental' does not read parameter 'fake.delayMs'; it reads no parameters")]
     public void Bad_spec_is_one_error_line_naming_file_and_line(string row, string text, params string[] mentions)
     {
         _ = row;
         AssertOneErrorLine(RunSpec(Encoding.UTF8.GetBytes(text)), mentions);
+    }
+
+    [Fact]
+    public void A_param_flag_the_engine_does_not_read_is_one_error_line_naming_the_parameter_and_the_engine()
+    {
+        // It would change the job id while nothing reads it: the same work under another id.
+        var run = ExpectoProcess.Run(_dir, "run", "--engine", "naive", "--param", "seed=7", "--out", Path.Combine(_dir, "out"));
+        Assert.True(run.ExitCode == 2, $"expected exit code 2 (bad input)\n{run}");
+        Assert.Equal(["expecto: error: engine 'naive' does not read parameter 'seed'; it reads no parameters"], run.ErrLines);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir));
     }
 
     [Fact]

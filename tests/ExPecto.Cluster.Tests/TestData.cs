@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Processing;
 

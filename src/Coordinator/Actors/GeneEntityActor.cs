@@ -3,6 +3,7 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using ExPecto.Hosting;
+using ExPecto.Protocol;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Sharding;
 using ExPecto.Protocol.State;
@@ -31,16 +32,20 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
 
     private readonly Func<IActorRef?> _jobManager;
     private readonly CoordinatorOptions _options;
+    private readonly ICommitHook _commitHook;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private GeneState _state;
     private (int Attempt, int Round)? _readySent;
+    private bool _recorded; // the job manager recorded the settlement (not persisted: after a restart it is asked again)
 
-    public GeneEntityActor(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options)
+    /// <param name="commitHook">Called on both sides of each commit; <see cref="ICommitHook.None"/> except under the test-hooks switch.</param>
+    public GeneEntityActor(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options, ICommitHook? commitHook = null)
     {
         var (jobId, geneId) = GeneMessageExtractor.Parse(entityId);
-        PersistenceId = "gene-" + entityId;
+        PersistenceId = PersistenceIdPrefix + entityId;
         _jobManager = jobManager;
         _options = options;
+        _commitHook = commitHook ?? ICommitHook.None;
         _state = GeneState.Initial(jobId, geneId);
 
         Recover<IGeneEvent>(e => _state = _state.Apply(e));
@@ -53,10 +58,18 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
         Command<IGeneMessage>(c => Handle(c));
     }
 
-    public static Props Props(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options) =>
-        Akka.Actor.Props.Create(() => new GeneEntityActor(entityId, jobManager, options));
+    private const string PersistenceIdPrefix = "gene-";
+
+    /// <summary>What the persistence ids of every gene entity of <paramref name="jobId"/> start with (and no other's).</summary>
+    public static string PersistenceIdPrefixOf(string jobId) => PersistenceIdPrefix + jobId + GeneKey.Separator;
+
+    public static Props Props(string entityId, Func<IActorRef?> jobManager, CoordinatorOptions options, ICommitHook? commitHook = null) =>
+        Akka.Actor.Props.Create(() => new GeneEntityActor(entityId, jobManager, options, commitHook));
 
     public override string PersistenceId { get; }
+
+    /// <summary>Gene entities never snapshot: recovery skips the snapshot store's query (one read per entity start).</summary>
+    public override Recovery Recovery { get; } = new(SnapshotSelectionCriteria.None);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -73,12 +86,12 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
             return;
         }
         bool commits = events.Any(e => e is GeneCommitted);
-        if (commits) CommitCrashInjector.At(_options, CommitCrashPoint.BeforePersist, _state.JobId, _state.GeneId);
+        if (commits) _commitHook.BeforePersist(_state.JobId, _state.GeneId);
         PersistAll(events, e =>
         {
             _state = _state.Apply(e);
             CoordinatorMetrics.GenePersisted(command, e);
-            if (e is GeneCommitted) CommitCrashInjector.At(_options, CommitCrashPoint.AfterPersist, _state.JobId, _state.GeneId);
+            if (e is GeneCommitted) _commitHook.AfterPersist(_state.JobId, _state.GeneId);
         });
         DeferAsync(command, _ => AfterDecision(before, command, sender, changed: true));
     }
@@ -124,11 +137,19 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
             case WakeGene:
                 Announce();
                 return;
-            case SettlementRecorded when _state.SettlementAcknowledged:
+            case SettlementRecorded when _state.IsSettled && !_recorded:
+                _recorded = true;
                 Timers.Cancel(SettleTimer);
                 // Done for good: the job manager will not ask about it again.
                 Context.Parent.Tell(new Passivate(new StopEntity()));
                 return;
+        }
+        if (!changed && LastSequenceNr == 0 && _state.NeverLeased && command is not (LeaseGene or ResetGene or WakeGene))
+        {
+            // Started by a late message for a gene whose journal went with its finished job (or that never was): it
+            // holds nothing; stop rather than linger in memory.
+            Context.Parent.Tell(new Passivate(new StopEntity()));
+            return;
         }
         if (!changed) return;
         if (_state.IsSettled && !before.IsSettled)
@@ -183,7 +204,7 @@ public sealed class GeneEntityActor : ReceivePersistentActor, IWithTimers
 
     private void Announce()
     {
-        if (_state.SettlementAcknowledged || _state.Result is not { } result) return;
+        if (_recorded || _state.SettlementAcknowledged || _state.Result is not { } result) return;
         _jobManager()?.Tell(new GeneSettled(_state.JobId, result));
         Timers.StartSingleTimer(SettleTimer, new AnnounceSettlement(), _options.SettlementRetry);
     }

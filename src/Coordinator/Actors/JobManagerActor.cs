@@ -28,6 +28,9 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     private sealed record Finalized(string JobId, bool Complete, IReadOnlyList<string> ExtraFiles);
     private sealed record FinalizeFailed(string JobId, string Error);
+    private sealed record Purged(string JobId, int Rows, bool Again);
+    private sealed record PurgeFailed(string JobId, string Error);
+    private sealed record Purge(string JobId, bool Again);
 
     /// <summary>What the actor keeps of a worker besides its credit: where to send grants, and what to show.</summary>
     private sealed class WorkerSlot(IActorRef actor)
@@ -47,7 +50,11 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     private DispatchState _dispatch;
     private readonly Dictionary<string, WorkerSlot> _workers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _finalizing = new(StringComparer.Ordinal);
+    private readonly HashSet<GeneKey> _recording = []; // settlements persisting now (PersistAllAsync), not yet in the book
+    private bool _barrier; // an operator's command is stashed until _recording drains; settlements wait behind it
     private long _snapshotSequenceNr; // of the newest snapshot saved or recovered: the older one kept after the next save
+    private JournalPurge? _purge; // null with a journal other than Akka.Persistence.Sql (tests): compaction only
+    private readonly HashSet<string> _purging = new(StringComparer.Ordinal); // finished jobs whose gene journals are being deleted
 
     public JobManagerActor(IActorRef genes, CoordinatorOptions options, PersistenceOptions persistence, IJobFinalizer finalizer)
     {
@@ -80,8 +87,18 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         Command<Finalized>(f =>
         {
             _finalizing.Remove(f.JobId);
-            Persist(_book.Decide(new FinishJob(f.JobId, f.Complete, f.ExtraFiles) { AtMs = NowMs }),
-                _ => _log.Info("job {0} finished: {1}", f.JobId, _book.Jobs[f.JobId].Phase.Name()));
+            Persist(_book.Decide(new FinishJob(f.JobId, f.Complete, f.ExtraFiles) { AtMs = NowMs }), _ =>
+            {
+                _log.Info("job {0} finished: {1}", f.JobId, _book.Jobs[f.JobId].Phase.Name());
+                StartPurge(f.JobId, again: false);
+            });
+        });
+        Command<Purge>(p => StartPurge(p.JobId, p.Again));
+        Command<Purged>(OnPurged);
+        Command<PurgeFailed>(f =>
+        {
+            _log.Warning("job {0}: deleting its gene journals failed, retrying in {1:g}: {2}", f.JobId, PurgeRetry, f.Error);
+            Timers.StartSingleTimer("purge-" + f.JobId, new Purge(f.JobId, Again: false), PurgeRetry);
         });
         Command<FinalizeFailed>(f =>
         {
@@ -125,11 +142,17 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     {
         PersistAll(events, persisted =>
         {
-            _book = _book.Apply(persisted);
-            if (LastSequenceNr % Math.Max(1, _persistence.SnapshotEvery) == 0)
-                SaveSnapshot(_book.ToSnapshot());
+            Applied(persisted);
             after(persisted);
         });
+    }
+
+    /// <summary>An event is durable: fold it into the book, and snapshot every <see cref="PersistenceOptions.SnapshotEvery"/> events.</summary>
+    private void Applied(IJobEvent persisted)
+    {
+        _book = _book.Apply(persisted);
+        if (LastSequenceNr % Math.Max(1, _persistence.SnapshotEvery) == 0)
+            SaveSnapshot(_book.ToSnapshot());
     }
 
     /// <summary>Hands <paramref name="input"/> to the dispatcher and carries out what it decides.</summary>
@@ -185,8 +208,11 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     private void AfterRecovery()
     {
+        _purge = JournalPurge.For(Context.System);
         Feed(new DispatchRecovered());
         foreach (var job in _book.InOrder.Where(j => j.Finished is null)) MaybeFinalize(job.JobId);
+        // Finished before the last stop but not compacted yet: its gene journals may still be there.
+        foreach (var job in _book.InOrder.Where(j => j.Finished is not null && !j.Compacted)) StartPurge(job.JobId, again: false);
         _log.Info("job manager up: {0} job(s), {1} gene(s) queued", _book.Jobs.Count, _dispatch.QueuedCount);
         Timers.StartPeriodicTimer("tick", new DispatchTick(), _options.DispatchTick);
     }
@@ -223,25 +249,74 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         Feed(r);
     }
 
+    /// <summary>
+    /// Records a settlement without stopping the actor for the journal round trip (PersistAllAsync): settlements that
+    /// arrive while one write is in flight go to the journal together in the next one (group commit), so the job
+    /// manager settles as many genes per round trip as are waiting. The gene's credit returns at once (its entity
+    /// committed durably before announcing); the entity hears <see cref="SettlementRecorded"/> only once the record
+    /// is durable, and announces again until then. A settlement already being recorded is not recorded twice.
+    /// </summary>
     private void OnSettled(GeneSettled s)
     {
+        if (_barrier)
+        {
+            Stash.Stash(); // an operator's command waits for the book to hold every settlement decided before it
+            return;
+        }
+        var key = new GeneKey(s.JobId, s.Result.GeneId);
+        if (_recording.Contains(key)) return;
         var sender = Sender;
         var events = _book.Decide(s);
-        void After()
+        Feed(s);
+        if (events.Count == 0)
         {
             sender.Tell(new SettlementRecorded(s.JobId, s.Result.GeneId));
-            MaybeFinalize(s.JobId);
-            Feed(s);
+            return;
         }
-        if (events.Count == 0)
-            After();
-        else
-            Persist(events, _ => After());
+        _recording.Add(key);
+        PersistAllAsync(events, e =>
+        {
+            Applied(e);
+            _recording.Remove(key);
+            sender.Tell(new SettlementRecorded(s.JobId, s.Result.GeneId));
+            MaybeFinalize(s.JobId);
+            if (_recording.Count == 0 && _barrier)
+            {
+                _barrier = false;
+                Stash.UnstashAll();
+            }
+        });
     }
 
     private void OnControl(ControlJob c)
     {
+        if (_recording.Count > 0)
+        {
+            // Decide on a book that holds every settlement decided so far (a retry must see the genes that failed).
+            _barrier = true;
+            Stash.Stash();
+            return;
+        }
+        if (c.Control == JobControl.RetryFailed && _purging.Contains(c.JobId))
+        {
+            Stash.Stash(); // its gene journals are being deleted: retry once that is done and the job is compacted
+            return;
+        }
         var sender = Sender;
+        if (c.Control == JobControl.RetryFailed && _book.Jobs.TryGetValue(c.JobId, out var compacted) && compacted.Compaction is not null
+            && _book.Refusal(c) is null)
+        {
+            try
+            {
+                JobManifest.ReadCommitted(compacted.Spec.OutputDir, c.JobId);
+            }
+            catch (InvalidDataException e)
+            {
+                sender.Tell(new ControlJobResponse(c.JobId, $"job {c.JobId} was compacted and its committed genes cannot be read back: {e.Message}",
+                    false, 0, View(compacted)));
+                return;
+            }
+        }
         if (_book.Refusal(c) is { } refusal)
         {
             bool known = _book.Jobs.TryGetValue(c.JobId, out var knownJob);
@@ -283,14 +358,63 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         Feed(new DispatchWorkerGone(id));
     }
 
+    private static readonly TimeSpan PurgeRetry = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A finished job's gene entities write nothing more (the last event of each, its commit or failure, was durable
+    /// before the job could finish), so their journals and snapshots go, in one statement per table; then the job is
+    /// compacted (<see cref="JobCompacted"/>). Once more after two lease durations (<paramref name="again"/>): an entity
+    /// of a cancelled job may still have been ending a revoked lease. A gene started again later by a late message
+    /// finds an empty journal and commits nothing (<see cref="GeneState.NeverLeased"/>).
+    /// </summary>
+    private void StartPurge(string jobId, bool again)
+    {
+        if (!_book.Jobs.TryGetValue(jobId, out var job) || job.Finished is null || (!again && job.Compacted)) return;
+        if (_purge is not { } purge)
+        {
+            if (!again) Self.Tell(new Purged(jobId, 0, again));
+            return;
+        }
+        if (!_purging.Add(jobId)) return; // one at a time; a retry of the job waits for it (OnControl)
+        string prefix = GeneEntityActor.PersistenceIdPrefixOf(jobId);
+        purge.PurgeAsync(prefix, CancellationToken.None)
+            .PipeTo(Self, success: n => new Purged(jobId, n, again), failure: e => again ? new Purged(jobId, -1, again) : new PurgeFailed(jobId, e.Message));
+    }
+
+    private void OnPurged(Purged p)
+    {
+        _purging.Remove(p.JobId);
+        if (p.Again)
+        {
+            if (p.Rows > 0) _log.Info("job {0}: deleted {1} more gene journal row(s) written after it finished", p.JobId, p.Rows);
+            Stash.UnstashAll();
+            return;
+        }
+        var events = _book.Decide(new CompactJob(p.JobId));
+        if (events.Count == 0)
+        {
+            Stash.UnstashAll();
+            return;
+        }
+        Persist(events, _ =>
+        {
+            var job = _book.Jobs[p.JobId];
+            _log.Info("job {0} compacted: {1} gene journal row(s) deleted; {2} failed gene(s) kept of {3}", p.JobId, Math.Max(0, p.Rows), job.FailedCount, job.GeneCount);
+            if (_purge is not null)
+                Timers.StartSingleTimer("purge-" + p.JobId, new Purge(p.JobId, Again: true), _options.LeaseDuration * 2);
+            Stash.UnstashAll(); // a retry of this job waited for it
+        });
+    }
+
     private void MaybeFinalize(string jobId)
     {
         if (!_book.Jobs.TryGetValue(jobId, out var job) || !job.Finishable || !_finalizing.Add(jobId))
             return;
-        var finished = job.ToFinished();
         var finalizer = _finalizer;
         Task.Run(async () =>
         {
+            // A job retried after compaction: the genes compaction dropped are in the manifest of its last finish.
+            var finished = job.ToFinished(job.Compaction is null ? null : JobManifest.ReadCommitted(job.Spec.OutputDir, jobId));
             AtomicFile.DeleteStaleTempFiles(finished.Spec.OutputDir, DateTime.MaxValue);
             var extra = await finalizer.FinalizeAsync(finished, CancellationToken.None);
             JobManifest.Write(finished, extra);
@@ -301,12 +425,12 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     private JobStatusView View(JobState job)
     {
         var failed = job.Settled.Values.Where(r => r.Outcome is null).OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList();
-        return new JobStatusView(job.JobId, job.Phase, job.Genes.Length, job.Settled.Count - failed.Count, failed.Count,
+        return new JobStatusView(job.JobId, job.Phase, job.GeneCount, job.CommittedCount, failed.Count,
             _dispatch.LeasedOf(job.JobId), job.Spec.OutputDir, failed)
         {
             SubmittedAtMs = job.SubmittedAtMs,
             FinishedAtMs = job.Finished?.AtMs ?? 0,
-            Mutations = job.Settled.Values.Sum(r => r.Outcome?.Rows ?? 0),
+            Mutations = job.Rows,
         };
     }
 

@@ -17,9 +17,10 @@ namespace ExPecto.Coordinator.Admin;
 /// <summary>
 /// The <c>job</c> palette on a coordinator node: every call is one ask of the job manager singleton (through its
 /// proxy in the <see cref="ActorRegistry"/>), so any coordinator node answers for the whole cluster.
-/// A submitted spec's relative paths resolve against this process's working directory.
+/// A submitted spec's relative paths resolve against this process's working directory; its engine and parameters
+/// are checked against <paramref name="engines"/>.
 /// </summary>
-public sealed class CoordinatorJobAdmin(ActorRegistry registry, TimeSpan? askTimeout = null) : IJobAdmin
+public sealed class CoordinatorJobAdmin(ActorRegistry registry, ExPecto.Protocol.Processing.EngineCatalog engines, TimeSpan? askTimeout = null) : IJobAdmin
 {
     /// <summary>Recent failures shown by <c>job status</c>.</summary>
     public const int RecentFailureCount = 10;
@@ -48,7 +49,7 @@ public sealed class CoordinatorJobAdmin(ActorRegistry registry, TimeSpan? askTim
         InputDigests digests;
         try
         {
-            (jobSpec, genes) = JobSpecFile.Parse(spec.FileName, spec.Text).Resolve(Environment.CurrentDirectory, spec.FileName);
+            (jobSpec, genes) = JobSpecFile.Parse(spec.FileName, spec.Text).Resolve(engines, Environment.CurrentDirectory, spec.FileName);
             digests = JobIdentity.DigestInputs(jobSpec);
         }
         catch (Exception e) when (e is InputException or IOException or UnauthorizedAccessException)
@@ -138,9 +139,10 @@ public sealed class CoordinatorWorkerAdmin(ActorRegistry registry, TimeSpan? ask
 /// <summary>Registers the coordinator's admin handlers (serve and embedded run).</summary>
 public static class CoordinatorAdminRegistration
 {
-    public static IServiceCollection AddExPectoCoordinatorAdmin(this IServiceCollection services)
+    /// <param name="engines">What jobs submitted through the console are checked against (this node's engines).</param>
+    public static IServiceCollection AddExPectoCoordinatorAdmin(this IServiceCollection services, ExPecto.Protocol.Processing.EngineCatalog engines)
     {
-        services.AddSingleton<IJobAdmin>(sp => new CoordinatorJobAdmin(sp.GetRequiredService<ActorRegistry>()));
+        services.AddSingleton<IJobAdmin>(sp => new CoordinatorJobAdmin(sp.GetRequiredService<ActorRegistry>(), engines));
         services.AddSingleton<IWorkerAdmin>(sp => new CoordinatorWorkerAdmin(sp.GetRequiredService<ActorRegistry>()));
         return services;
     }

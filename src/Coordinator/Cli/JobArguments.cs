@@ -23,8 +23,8 @@ internal sealed class JobArguments
     public Option<DirectoryInfo> Out { get; } = new("--out") { Description = "Output folder", DefaultValueFactory = _ => new DirectoryInfo("expecto-out") };
     public Option<int?> Radius { get; } = new("--radius") { Description = $"Mutated positions each side of the TSS (default {RealRadius}; {DemoRadius} on the bundled demo)" };
     public Option<double> Threshold { get; } = new("--threshold") { Description = "|effect| for a strong row (natural-log fold change)", DefaultValueFactory = _ => 0.3 };
-    public Option<string> Engine { get; } = new("--engine") { Description = "Mutation delta engine (incremental, naive, fake)", DefaultValueFactory = _ => "incremental" };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = BatchSizeMeaning, DefaultValueFactory = _ => MutagenesisOptions.DefaultBatchSize };
+    public Option<string> Engine { get; } = new("--engine") { Description = "Mutation delta engine: incremental or naive (test builds: fake, with --enable-test-hooks)", DefaultValueFactory = _ => "incremental" };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = BatchSizeMeaning, DefaultValueFactory = _ => 0 };
 
     public Option<string> Precision { get; } = PrecisionOption();
 
@@ -32,9 +32,10 @@ internal sealed class JobArguments
     public static Option<string> PrecisionOption() =>
         new(ComputePrecisions.OptionName) { Description = ComputePrecisions.Description, DefaultValueFactory = _ => "fp32" };
 
-    public const string BatchSizeMeaning = "Mutations per engine call (bounds memory; results do not depend on it)";
+    public const string BatchSizeMeaning = "Mutations per engine call (bounds memory; results do not depend on it beyond float rounding); " +
+        "0 (default): the device kind's default, 64 on a CPU and 1024 on CUDA (bench/README.md)";
     public Option<FileInfo?> Spec { get; } = new("--spec") { Description = "Job spec file (JSON with the same fields as these flags; docs/operations.md); the other job flags are then not used" };
-    public Option<string[]> Parameters { get; } = new("--param") { Description = "Engine parameter key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Parameters { get; } = new("--param") { Description = "Engine parameter key=value (repeatable); only parameters the engine reads (the real engines read none)", AllowMultipleArgumentsPerToken = false };
 
     public const int RealRadius = JobRequest.RealRadius;
 
@@ -80,10 +81,10 @@ internal sealed class JobArguments
         };
     }
 
-    /// <summary>The job: from --spec (relative paths against the spec file's folder) or from the flags.</summary>
-    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Read(ParseResult parse) => parse.GetValue(Spec) is FileInfo specFile
-        ? Request(parse).Resolve(specFile.DirectoryName, specFile.FullName)
-        : Request(parse).Resolve();
+    /// <summary>The job: from --spec (relative paths against the spec file's folder) or from the flags, checked against <paramref name="engines"/>.</summary>
+    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Read(ParseResult parse, EngineCatalog engines) => parse.GetValue(Spec) is FileInfo specFile
+        ? Request(parse).Resolve(engines, specFile.DirectoryName, specFile.FullName)
+        : Request(parse).Resolve(engines);
 
     /// <summary>One line per job, then one per failed gene.</summary>
     public static void Print(ExPecto.Protocol.Messages.JobStatusView v, TextWriter w)

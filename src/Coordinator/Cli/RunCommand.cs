@@ -17,6 +17,7 @@ internal static class RunCommand
         var admin = new Option<string?>("--admin") { Description = "Admin console host:port (default 127.0.0.1:9110; a busy port only warns; EXPECTO_ADMIN__ENDPOINT)" };
         var progressInterval = JobProgress.IntervalOption();
         var logFormat = ServeCommand.LogFormatOption();
+        var testHooks = ServeCommand.TestHooksOption();
         var command = new Command("run", "Run a saturation mutagenesis job with every role in this process; resumes after a crash");
         job.AddTo(command);
         command.Options.Add(state);
@@ -24,28 +25,32 @@ internal static class RunCommand
         command.Options.Add(admin);
         command.Options.Add(progressInterval);
         command.Options.Add(logFormat);
+        command.Options.Add(testHooks);
         command.SetAction(async (parse, ct) =>
         {
-            var (spec, genes) = job.Read(parse);
             // Knobs come from EXPECTO_* like every role's; the command line overrides devices and the log format.
             var config = new ConfigurationBuilder().AddExPectoSources().Build();
             if (parse.GetValue(logFormat) is { } lf) config[ExPecto.Admin.Logging.NodeLog.FormatKey] = lf;
             NodeMain.ConfigureLogging(config);
             ExPecto.Admin.Logging.NodeLog.Role = $"{Roles.Coordinator},{Roles.Worker}";
-            if (job.UsesDemo(parse))
-                ExPecto.Admin.Logging.NodeLog.Write("info", $"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");
+            var hooks = ServeCommand.ResolveTestHooks(parse, testHooks, config, "expecto run");
             var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(config, WorkerOptions.Section);
             if (parse.GetResult(devices) is not null || config["Worker:Devices"] is null)
                 worker.Devices = parse.GetValue(devices)!;
-            // A precision the devices cannot run fails here, once, not as one failed attempt per gene.
-            if (spec.Engine != "fake")
+            var engines = ScienceWiring.Engines(hooks, worker.PrecisionList());
+            var (spec, genes) = job.Read(parse, engines);
+            if (job.UsesDemo(parse))
+                ExPecto.Admin.Logging.NodeLog.Write("info", $"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");
+            // A precision the devices cannot run fails here, once, not as one failed attempt per gene (the real engines only).
+            if (ExPecto.Beluga.Ism.DeltaEngines.Names.Contains(spec.Engine, StringComparer.OrdinalIgnoreCase))
             {
                 foreach (string device in worker.DeviceList())
                     ExPecto.Beluga.TorchDevices.CheckPrecision(ExPecto.Beluga.TorchDevices.Parse(device), spec.Precision, device);
             }
             var progress = JobProgress.ForConsole(parse.GetValue(progressInterval));
-            var runner = new EmbeddedRunner(ScienceWiring.Engines(worker.FakeDelay, worker.PrecisionList()), ScienceWiring.Finalizer())
+            var runner = new EmbeddedRunner(engines, ScienceWiring.Finalizer())
             {
+                CommitHook = hooks?.CommitHook,
                 Cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(config, ClusterNodeOptions.Section),
                 Coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(config, CoordinatorOptions.Section),
                 Worker = worker,

@@ -22,8 +22,9 @@ internal static class ServeCommand
         var pg = new Option<string?>("--pg") { Description = "PostgreSQL connection string (instead of SQLite)" };
         var admin = new Option<string?>("--admin") { Description = "Admin console host:port (default 127.0.0.1:9110, port 0 = free; EXPECTO_ADMIN__ENDPOINT)" };
         var logFormat = LogFormatOption();
+        var testHooks = TestHooksOption();
         var command = new Command("serve", "Run the coordinator role: job management and gene entities, persisted");
-        foreach (var o in new Option[] { port, host, seed, state, pg, admin, logFormat }) command.Options.Add(o);
+        foreach (var o in new Option[] { port, host, seed, state, pg, admin, logFormat, testHooks }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -45,15 +46,18 @@ internal static class ServeCommand
             builder.Configuration.AddInMemoryCollectionCompat(cli);
             NodeMain.CheckCommon(builder.Configuration);
             ExPecto.Admin.Logging.NodeLog.Role = Roles.Coordinator; // before the first line (the cluster sets it again)
+            var hooks = ResolveTestHooks(parse, testHooks, builder.Configuration, "expecto serve");
+            // This node runs no genes; schedules and console submissions are checked against the engines of this build.
+            var engines = ScienceWiring.Engines(hooks);
             var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
             var persistence = ExPectoHostingExtensions.Bind<PersistenceOptions>(builder.Configuration, PersistenceOptions.Section);
             var coordinator = ExPectoHostingExtensions.Bind<CoordinatorOptions>(builder.Configuration, CoordinatorOptions.Section);
             builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
                 .WithExPectoCluster(cluster, Roles.Coordinator)
                 .WithExPectoPersistence(persistence)
-                .WithExPectoCoordinator(coordinator, persistence, ScienceWiring.Finalizer())
-                .WithExPectoSchedules(ExPectoHostingExtensions.Bind<ScheduleOptions>(builder.Configuration, ScheduleOptions.Section), persistence));
-            builder.Services.AddExPectoAdmin(builder.Configuration, certificate: ClusterTls.AdminCertificate(cluster.Tls)).AddExPectoCoordinatorAdmin();
+                .WithExPectoCoordinator(coordinator, persistence, ScienceWiring.Finalizer(), hooks?.CommitHook)
+                .WithExPectoSchedules(ExPectoHostingExtensions.Bind<ScheduleOptions>(builder.Configuration, ScheduleOptions.Section), persistence, engines));
+            builder.Services.AddExPectoAdmin(builder.Configuration, certificate: ClusterTls.AdminCertificate(cluster.Tls)).AddExPectoCoordinatorAdmin(engines);
             builder.Services.AddSingleton<IScheduleAdmin, ScheduleAdmin>();
             using var app = builder.Build();
             ExPecto.Admin.Logging.NodeLog.Write("info", $"expecto serve: coordinator on {cluster.Hostname}:{cluster.Port}, state {(persistence.IsPostgres ? "postgresql" : persistence.SqliteFile)}");
@@ -64,6 +68,16 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    /// <summary>`--enable-test-hooks`: the switch of <see cref="TestHookSwitch"/> (also EXPECTO_TEST_HOOKS=1).</summary>
+    public static Option<bool> TestHooksOption() => new(TestHookSwitch.Flag)
+    {
+        Description = $"Load the test hooks (fake engine, fault injection; {TestHookSwitch.EnvironmentVariable}=1): for tests only, never in production",
+    };
+
+    /// <summary>The test hooks when the switch is on (flag or environment); without it, test-hook settings are refused.</summary>
+    public static ITestHooks? ResolveTestHooks(ParseResult parse, Option<bool> option, Microsoft.Extensions.Configuration.IConfiguration configuration, string node) =>
+        TestHookSwitch.Resolve(configuration, parse.GetValue(option) || TestHookSwitch.FromEnvironment(), node);
 
     /// <summary>`--log-format text|json` (Logging:Format, EXPECTO_LOGGING__FORMAT): JSON lines for log shippers.</summary>
     public static Option<string?> LogFormatOption() => new(ExPecto.Admin.Logging.NodeLog.FormatSwitch)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ExPecto.Hosting;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol;
@@ -14,14 +15,19 @@ internal static class SubmitCommand
         var seed = new Option<string>("--seed") { Description = "Cluster contact points host:port[,host:port]", Required = true };
         var wait = new Option<bool>("--wait") { Description = "Wait until the job finishes, showing its progress on stderr (exit 3 when partial)" };
         var progressInterval = JobProgress.IntervalOption();
+        var testHooks = ServeCommand.TestHooksOption();
         var command = new Command("submit", "Submit a job to a running cluster");
         job.AddTo(command);
+        command.Options.Add(testHooks);
         command.Options.Add(seed);
         command.Options.Add(wait);
         command.Options.Add(progressInterval);
         command.SetAction(async (parse, ct) =>
         {
-            var (spec, genes) = job.Read(parse);
+            // The job is checked against this build's engines (the test engines only under the switch).
+            var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddExPectoSources().Build();
+            var engines = ScienceWiring.Engines(ServeCommand.ResolveTestHooks(parse, testHooks, config, "expecto submit"));
+            var (spec, genes) = job.Read(parse, engines);
             var digests = JobIdentity.DigestInputs(spec);
             string jobId = JobIdentity.Compute(digests, spec, genes);
             return await ClusterClient.WithJobManagerAsync(parse.GetValue(seed)!, async jm =>

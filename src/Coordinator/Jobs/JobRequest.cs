@@ -31,7 +31,8 @@ public sealed record JobRequest
     public int? Radius { get; init; }
     public double Threshold { get; init; } = 0.3;
     public string Engine { get; init; } = "incremental";
-    public int BatchSize { get; init; } = 64;
+    /// <summary>Mutations per engine call; 0 (the default): each worker's device default (DeltaEngineOptions: CPU 64, CUDA 1024).</summary>
+    public int BatchSize { get; init; }
 
     /// <summary>The engine's arithmetic (`--precision`); fp32 is the exact default.</summary>
     public ExPecto.Core.Chromatin.ComputePrecision Precision { get; init; } = ExPecto.Core.Chromatin.ComputePrecision.Fp32;
@@ -42,11 +43,13 @@ public sealed record JobRequest
 
     /// <summary>
     /// The job spec and its genes. Relative paths resolve against <paramref name="baseDirectory"/> (default: the
-    /// working directory). Missing files and empty gene selections are <see cref="InputException"/>s naming
-    /// <paramref name="source"/> (the flag set or spec file the request came from).
+    /// working directory). An engine <paramref name="engines"/> lacks, a parameter the engine does not read, missing
+    /// files and empty gene selections are <see cref="InputException"/>s naming <paramref name="source"/> (the flag
+    /// set or spec file the request came from).
     /// </summary>
-    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Resolve(string? baseDirectory = null, string? source = null)
+    public (JobSpec Spec, IReadOnlyList<GeneRef> Genes) Resolve(EngineCatalog engines, string? baseDirectory = null, string? source = null)
     {
+        engines.Check(Engine, Parameters, source);
         string Full(string p) => Path.GetFullPath(p, baseDirectory ?? Directory.GetCurrentDirectory());
         string? genome = Genome is null ? null : Full(Genome), annotation = Annotation is null ? null : Full(Annotation),
             weights = Beluga is null ? null : Full(Beluga), models = Models is null ? null : Full(Models);
@@ -74,7 +77,7 @@ public sealed record JobRequest
             if (!File.Exists(path)) throw new InputException(source, null, $"{what}: {path} does not exist");
         int radius = Radius ?? (demo ? DemoRadius : RealRadius);
         if (radius < 0) throw new InputException(source, null, $"radius must be ≥ 0, found {radius.ToString(CultureInfo.InvariantCulture)}");
-        if (BatchSize < 1) throw new InputException(source, null, $"batch size must be ≥ 1, found {BatchSize.ToString(CultureInfo.InvariantCulture)}");
+        if (BatchSize < 0) throw new InputException(source, null, $"batch size must be ≥ 1 (or 0: each worker's device default), found {BatchSize.ToString(CultureInfo.InvariantCulture)}");
         if (!(Threshold >= 0)) throw new InputException(source, null, $"threshold must be ≥ 0, found {Threshold.ToString(CultureInfo.InvariantCulture)}");
         var spec = new JobSpec(genome, annotation, weights, models, Full(Out), radius, Threshold, Engine, BatchSize)
         {

@@ -36,6 +36,7 @@ public sealed class ScheduleManagerActor : ReceivePersistentActor, IWithTimers
 
     private readonly IActorRef _jobManager;
     private readonly ScheduleOptions _options;
+    private readonly ExPecto.Protocol.Processing.EngineCatalog _engines;
     private readonly PersistenceOptions _persistence;
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -43,10 +44,12 @@ public sealed class ScheduleManagerActor : ReceivePersistentActor, IWithTimers
     private readonly HashSet<string> _polling = new(StringComparer.Ordinal);
     private ScheduleBook _book = ScheduleBook.Empty;
 
-    public ScheduleManagerActor(IActorRef jobManager, ScheduleOptions options, PersistenceOptions persistence, TimeProvider clock)
+    public ScheduleManagerActor(IActorRef jobManager, ScheduleOptions options, PersistenceOptions persistence,
+        ExPecto.Protocol.Processing.EngineCatalog engines, TimeProvider clock)
     {
         _jobManager = jobManager;
         _options = options;
+        _engines = engines;
         _persistence = persistence;
         _clock = clock;
 
@@ -78,8 +81,9 @@ public sealed class ScheduleManagerActor : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotFailure>(f => _log.Warning("schedule manager snapshot failed: {0}", f.Cause.Message));
     }
 
-    public static Props Props(IActorRef jobManager, ScheduleOptions options, PersistenceOptions persistence, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new ScheduleManagerActor(jobManager, options, persistence, clock));
+    public static Props Props(IActorRef jobManager, ScheduleOptions options, PersistenceOptions persistence,
+        ExPecto.Protocol.Processing.EngineCatalog engines, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new ScheduleManagerActor(jobManager, options, persistence, engines, clock));
 
     public override string PersistenceId => PersistenceIdValue;
 
@@ -198,10 +202,11 @@ public sealed class ScheduleManagerActor : ReceivePersistentActor, IWithTimers
         string name = schedule.Name, fileName = schedule.SpecFileName, text = schedule.SpecText;
         var addedAt = schedule.AddedAt;
         string baseDirectory = _options.BaseDirectory ?? Directory.GetCurrentDirectory();
+        var engines = _engines;
         // Reading the genome for every gene takes seconds to minutes: never on the actor's thread.
         Task.Run(() =>
         {
-            var (spec, genes) = JobSpecFile.Parse(fileName, text).Resolve(baseDirectory, fileName);
+            var (spec, genes) = JobSpecFile.Parse(fileName, text).Resolve(engines, baseDirectory, fileName);
             var digests = JobIdentity.DigestInputs(spec);
             var perGene = GeneInputDigest.ForGenes(spec, digests, genes);
             var list = genes.Select(g => new GeneDigest(g.GeneId, g.Chrom, perGene[g.GeneId])).ToList();

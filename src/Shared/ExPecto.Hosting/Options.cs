@@ -37,6 +37,16 @@ public sealed class ClusterNodeOptions : IValidatedOptions
     public bool LogMembership { get; set; }
 
     /// <summary>
+    /// A node that joins through <see cref="Seeds"/> and is still not a member after this long gives up: it runs
+    /// coordinated shutdown and exits with 255, for its supervisor (Kubernetes, systemd) to start it again
+    /// (akka.cluster.shutdown-after-unsuccessful-join-seed-nodes). Without it, a node restarted on the same
+    /// host:port while the cluster still holds its previous incarnation can retry joining forever
+    /// (docs/cluster.md, "A node that cannot join"). Zero: retry forever (Akka's default). Not used by a node
+    /// without seeds (it founds the cluster).
+    /// </summary>
+    public TimeSpan ShutdownAfterUnsuccessfulJoinSeedNodes { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Split-brain resolver strategy, <see cref="DowningStrategies.KeepOldest"/> (default) or
     /// <see cref="DowningStrategies.KeepMajority"/>; every node of a cluster must agree. Keep-oldest keeps the side
     /// holding the oldest member (normally the first seed), so any number of workers may crash at once without the
@@ -70,6 +80,7 @@ public sealed class ClusterNodeOptions : IValidatedOptions
         OptionsValidation.OneOf(section + ":Downing", Downing, DowningStrategies.KeepOldest, DowningStrategies.KeepMajority);
         OptionsValidation.Positive(section + ":DowningStableAfter", DowningStableAfter);
         OptionsValidation.Positive(section + ":FailureDetectorPause", FailureDetectorPause);
+        OptionsValidation.NotNegative(section + ":ShutdownAfterUnsuccessfulJoinSeedNodes", ShutdownAfterUnsuccessfulJoinSeedNodes);
         OptionsValidation.OneOf(section + ":LogLevel", LogLevel, "DEBUG", "INFO", "WARNING", "ERROR", "OFF");
         Tls.Validate(section + ":Tls");
     }
@@ -182,15 +193,6 @@ public sealed class CoordinatorOptions : IValidatedOptions
     /// <summary>How often the job manager re-checks its dispatch state (lost messages, idle workers).</summary>
     public TimeSpan DispatchTick { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// Test-only fault injection, 0 (default) = off: the coordinator process kills itself (SIGKILL) while
-    /// handling the Nth gene commit of its life, at <see cref="CrashAtCommitPoint"/>.
-    /// </summary>
-    public int CrashAtCommit { get; set; }
-
-    /// <summary>Where <see cref="CrashAtCommit"/> strikes: before the commit event is persisted, or after it but before anyone hears of it.</summary>
-    public CommitCrashPoint CrashAtCommitPoint { get; set; } = CommitCrashPoint.AfterPersist;
-
     public void Validate(string section)
     {
         OptionsValidation.Positive(section + ":LeaseDuration", LeaseDuration);
@@ -198,18 +200,7 @@ public sealed class CoordinatorOptions : IValidatedOptions
         OptionsValidation.Positive(section + ":SettlementRetry", SettlementRetry);
         OptionsValidation.NotNegative(section + ":WorkerReregistrationGrace", WorkerReregistrationGrace);
         OptionsValidation.Positive(section + ":DispatchTick", DispatchTick);
-        OptionsValidation.AtLeast(section + ":CrashAtCommit", CrashAtCommit, 0);
     }
-}
-
-/// <summary>The two sides of a gene commit's window (test-only fault injection).</summary>
-public enum CommitCrashPoint
-{
-    /// <summary>The completion arrived and was decided; the commit event is not written yet.</summary>
-    BeforePersist,
-
-    /// <summary>The commit event is in the journal; neither the worker's acknowledgement nor the job manager's settlement went out.</summary>
-    AfterPersist,
 }
 
 /// <summary>A worker: devices, slots, heartbeat.</summary>
@@ -226,9 +217,6 @@ public sealed class WorkerOptions : IValidatedOptions
     /// <summary>How often a worker re-announces its capacity and holdings and resends unacknowledged completions.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Simulated time per gene of the "fake" engine (tests and benchmarks); not part of any job's identity.</summary>
-    public TimeSpan FakeDelay { get; set; } = TimeSpan.Zero;
-
     /// <summary>
     /// A gene whose engine has not returned after this long is treated as stuck (hung CUDA kernel, NFS hang): the
     /// worker stops renewing its lease, so the lease expires and the gene is re-issued elsewhere, hands back the
@@ -236,12 +224,6 @@ public sealed class WorkerOptions : IValidatedOptions
     /// slowest legitimate gene (a CPU-only worker running the full model needs far more). Zero or negative: off.
     /// </summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(30);
-
-    /// <summary>
-    /// Test-only fault injection: comma-separated gene ids ("*" = every gene) on which this worker's "fake" engine
-    /// never returns. Empty by default; a worker setting, not part of any job's identity.
-    /// </summary>
-    public string? FakeHangGenes { get; set; }
 
     /// <summary>
     /// Precisions this worker runs, comma-separated (fp32, tf32, bf16; default all three). A gene of a job asking for
@@ -263,7 +245,6 @@ public sealed class WorkerOptions : IValidatedOptions
         if (string.IsNullOrWhiteSpace(Devices)) throw OptionsValidation.Bad(section + ":Devices", "cpu, or CUDA devices such as cuda:0,cuda:1", Devices);
         OptionsValidation.AtLeast(section + ":SlotsPerDevice", SlotsPerDevice, 1);
         OptionsValidation.Positive(section + ":HeartbeatInterval", HeartbeatInterval);
-        OptionsValidation.NotNegative(section + ":FakeDelay", FakeDelay);
         OptionsValidation.NotNegative(section + ":StuckAfter", StuckAfter);
         if (PrecisionList().Count == 0) throw OptionsValidation.Bad(section + ":Precisions", "one or more of fp32, tf32, bf16", Precisions);
     }

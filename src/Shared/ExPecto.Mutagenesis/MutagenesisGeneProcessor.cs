@@ -40,7 +40,8 @@ public sealed class MutagenesisGeneProcessor(string engine, string device, IRead
             OutputDirectory = spec.OutputDir,
             Radius = spec.Radius,
             StrongThreshold = spec.Threshold,
-            BatchSize = spec.BatchSize,
+            // 0: this worker's device default (the engine resolves the same value).
+            BatchSize = spec.BatchSize > 0 ? spec.BatchSize : DeltaEngineOptions.DefaultMutationsPerBatch(device),
             VerifyChecksumsOnSkip = true,
             DeleteStaleTempFiles = false,
         });
@@ -124,7 +125,10 @@ public sealed class MutagenesisGeneProcessorFactory(string engine, IReadOnlyColl
 {
     public IGeneProcessor Create(string device) => new MutagenesisGeneProcessor(engine, device, precisions);
 
-    /// <summary>Registers the real engines (incremental, naive) beside the catalog's fake one.</summary>
+    /// <summary>The real engines read no job parameters: everything they need is in the spec's typed fields.</summary>
+    public IReadOnlyCollection<string> Parameters { get; } = [];
+
+    /// <summary>Registers the real engines (incremental, naive).</summary>
     public static EngineCatalog RegisterAll(EngineCatalog catalog, IReadOnlyCollection<ComputePrecision>? precisions = null)
     {
         foreach (string name in DeltaEngines.Names)

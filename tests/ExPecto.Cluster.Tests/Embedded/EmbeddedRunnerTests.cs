@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using ExPecto.Core.Output;
 using System.Text.Json;
 using ExPecto.Coordinator;
@@ -21,7 +22,7 @@ public sealed class EmbeddedRunnerTests : IDisposable
         var inputs = new TestInputs(_tmp.Sub("in"), 6);
         string outDir = _tmp.Sub("out");
         string bad = inputs.Genes[2].GeneId;
-        var runner = new EmbeddedRunner(new EngineCatalog(), new RecordingFinalizer())
+        var runner = new EmbeddedRunner(FakeEngine.Catalog(), new RecordingFinalizer())
         {
             Coordinator = new CoordinatorOptions { MaxAttempts = 2, DispatchTick = TimeSpan.FromMilliseconds(500) },
             Worker = new WorkerOptions { Devices = "cpu:0,cpu:1", HeartbeatInterval = TimeSpan.FromMilliseconds(500) },
@@ -53,7 +54,7 @@ public sealed class EmbeddedRunnerTests : IDisposable
         using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         squatter.Start();
         int busy = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
-        var runner = new EmbeddedRunner(new EngineCatalog(), new NoOpJobFinalizer())
+        var runner = new EmbeddedRunner(FakeEngine.Catalog(), new NoOpJobFinalizer())
         {
             Coordinator = new CoordinatorOptions { DispatchTick = TimeSpan.FromMilliseconds(500) },
             Worker = new WorkerOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500) },

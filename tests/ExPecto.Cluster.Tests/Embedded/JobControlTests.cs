@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Hosting;
@@ -53,7 +54,7 @@ public sealed class JobControlTests : IAsyncDisposable
             .WithExPectoPersistence(persistence)
             .WithExPectoCoordinator(coordinator, persistence, new NoOpJobFinalizer())
             .WithExPectoWorker(worker, engines, withProxies: false));
-        builder.Services.AddExPectoAdmin(configure: o => o.Endpoint = "127.0.0.1:0").AddExPectoCoordinatorAdmin();
+        builder.Services.AddExPectoAdmin(configure: o => o.Endpoint = "127.0.0.1:0").AddExPectoCoordinatorAdmin(engines);
         _host = builder.Build();
         await _host.StartAsync(TestContext.Current.CancellationToken);
         Assert.NotNull(_host.Services.GetRequiredService<AdminServerHandle>().Server);
@@ -149,5 +150,7 @@ public sealed class JobControlTests : IAsyncDisposable
     {
         public IGeneProcessor Create(string device) =>
             new FakeGeneProcessor(fail: item => test._failing && item.GeneId == "fail-me");
+
+        public IReadOnlyCollection<string> Parameters { get; } = [FakeGeneProcessor.DelayParameter];
     }
 }

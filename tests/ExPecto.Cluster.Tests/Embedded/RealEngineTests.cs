@@ -31,7 +31,7 @@ public sealed class RealEngineTests : IDisposable
         string clusterOut = _tmp.Sub("cluster"), loopOut = _tmp.Sub("loop");
         var spec = new JobSpec(Demo.Genome(demo), Demo.Annotation(demo), Demo.Beluga(demo), Demo.ModelList(demo),
             clusterOut, radius, threshold, DeltaEngines.Incremental, batch);
-        var runner = new EmbeddedRunner(ScienceWiring.Engines(TimeSpan.Zero), ScienceWiring.Finalizer());
+        var runner = new EmbeddedRunner(ScienceWiring.Engines(testHooks: null), ScienceWiring.Finalizer());
         var result = await runner.RunAsync(spec, genes.Select(g => new GeneRef(g.Id, g.Chrom)).ToList(), null, TestContext.Current.CancellationToken);
         Assert.True(result.Complete, result.Status?.Phase.ToString());
 

@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -55,7 +56,7 @@ public sealed partial class AdminConsoleTests(ClusterFixture fixture) : IDisposa
     public async Task An_operator_drives_a_loopback_cluster_with_expecto_admin_only()
     {
         var env = ClusterFixture.FastEnv(null);
-        env["EXPECTO_WORKER__FAKEDELAY"] = "00:00:00";
+        env["EXPECTO_TESTHOOKS__FAKEDELAY"] = "00:00:00";
         env[AdminOptions.TokenEnvironmentVariable] = Token; // the nodes' expected token
         string tokenFile = _tmp.Sub("token");
         File.WriteAllText(tokenFile, Token + "\n");

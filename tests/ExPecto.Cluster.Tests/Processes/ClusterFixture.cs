@@ -1,6 +1,7 @@
 using ExPecto.Protocol.Messages;
 using ExPecto.Protocol.Jobs;
 using ExPecto.Protocol.Processing;
+using ExPecto.TestHooks;
 
 namespace ExPecto.Cluster.Tests.Processes;
 
@@ -48,7 +49,7 @@ public sealed class ClusterFixture() : ReferenceRunFixture(16)
 {
     public const int DelayMs = 250;
 
-    /// <summary>Child-process settings: quick failure detection and downing, short leases, fast heartbeats.</summary>
+    /// <summary>Child-process settings: test hooks on, quick failure detection and downing, short leases, fast heartbeats.</summary>
     public static Dictionary<string, string> FastEnv(string? postgres, int delayMs = DelayMs)
     {
         var env = new Dictionary<string, string>
@@ -60,7 +61,11 @@ public sealed class ClusterFixture() : ReferenceRunFixture(16)
             ["EXPECTO_COORDINATOR__SETTLEMENTRETRY"] = "00:00:01",
             ["EXPECTO_COORDINATOR__WORKERREREGISTRATIONGRACE"] = "00:00:03",
             ["EXPECTO_WORKER__HEARTBEATINTERVAL"] = "00:00:01",
-            ["EXPECTO_WORKER__FAKEDELAY"] = TimeSpan.FromMilliseconds(delayMs).ToString(),
+            // A node stuck joining gives up sooner than in production; LoopbackCluster then starts it again.
+            ["EXPECTO_CLUSTER__SHUTDOWNAFTERUNSUCCESSFULJOINSEEDNODES"] = "00:00:30",
+            // The process tests run the fake engine and inject faults: every node loads the test hooks.
+            [ExPecto.Hosting.TestHookSwitch.EnvironmentVariable] = "1",
+            ["EXPECTO_TESTHOOKS__FAKEDELAY"] = TimeSpan.FromMilliseconds(delayMs).ToString(),
             // Several roles on one machine: each its own free admin port.
             ["EXPECTO_ADMIN__ENDPOINT"] = "127.0.0.1:0",
         };

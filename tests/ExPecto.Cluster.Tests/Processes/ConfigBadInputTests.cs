@@ -23,6 +23,13 @@ public sealed class ConfigBadInputTests
         { "seed", "EXPECTO_CLUSTER__TLS__ENABLED", "true", "configuration Cluster:Tls:CertificatePath (EXPECTO_CLUSTER__TLS__CERTIFICATEPATH): expected this node's PKCS#12 certificate file" },
         { "seed", "EXPECTO_CLUSTER__TLS__ENABLED", "perhaps", "configuration Cluster:Tls:Enabled (EXPECTO_CLUSTER__TLS__ENABLED): expected true or false, found 'perhaps'" },
         { "seed", "EXPECTO_ADMIN__ENDPOINT", "127.0.0.1:notaport", "configuration Admin:Endpoint (EXPECTO_ADMIN__ENDPOINT): expected host:port" },
+        // Test hooks without --enable-test-hooks / EXPECTO_TEST_HOOKS=1: refused, never silently ignored (a key read from
+        // the environment keeps its spelling there).
+        { "serve", "EXPECTO_TESTHOOKS__CRASHATCOMMIT", "4", "configuration TestHooks:CRASHATCOMMIT (EXPECTO_TESTHOOKS__CRASHATCOMMIT) is a test hook (it can make this node crash, hang or fail genes on purpose) and is refused: start the node with --enable-test-hooks or EXPECTO_TEST_HOOKS=1 to use it" },
+        { "serve", "EXPECTO_COORDINATOR__CRASHATCOMMIT", "4", "configuration Coordinator:CrashAtCommit (EXPECTO_COORDINATOR__CRASHATCOMMIT) is a test hook (it can make this node crash, hang or fail genes on purpose) and is refused; it is now TestHooks:CrashAtCommit" },
+        { "worker", "EXPECTO_TESTHOOKS__HANGGENES", "*", "configuration TestHooks:HANGGENES (EXPECTO_TESTHOOKS__HANGGENES) is a test hook" },
+        { "worker", "EXPECTO_WORKER__FAKEHANGGENES", "*", "configuration Worker:FakeHangGenes (EXPECTO_WORKER__FAKEHANGGENES) is a test hook" },
+        { "seed", "EXPECTO_TESTHOOKS__FAKEDELAY", "00:00:01", "configuration TestHooks:FAKEDELAY (EXPECTO_TESTHOOKS__FAKEDELAY) is a test hook" },
     };
 
     [Theory]
@@ -40,6 +47,7 @@ public sealed class ConfigBadInputTests
         // Flags would override the variable under test: ports and endpoints come from the environment too.
         env.TryAdd("EXPECTO_ADMIN__ENDPOINT", "127.0.0.1:0");
         env.TryAdd("EXPECTO_CLUSTER__PORT", "0");
+        env.TryAdd(ExPecto.Hosting.TestHookSwitch.EnvironmentVariable, "0");
         using var node = NodeProcess.Start(role, dll, args, env);
 
         int rc = await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
@@ -49,5 +57,19 @@ public sealed class ConfigBadInputTests
         Assert.Contains(lines, l => l.StartsWith($"{name}: error: {expected}", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.StartsWith("at ", StringComparison.Ordinal) || l.Contains("Unhandled exception", StringComparison.Ordinal));
         Assert.False(Directory.Exists(tmp.Sub("state")) && Directory.EnumerateFiles(tmp.Sub("state")).Any(), "a database was created before the configuration was checked");
+    }
+
+    [Fact]
+    public async Task A_node_started_with_the_test_hooks_switch_says_so_loudly_at_start()
+    {
+        var env = new Dictionary<string, string> { ["EXPECTO_ADMIN__ENDPOINT"] = "127.0.0.1:0", ["EXPECTO_TESTHOOKS__HANGGENES"] = "g1" };
+        using var node = NodeProcess.Start("worker", NodeProcess.Worker,
+            ["--coordinator", "127.0.0.1:1", "--device", "cpu", "--port", "0", "--enable-test-hooks"], env);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!node.Log.Contains("TEST HOOKS ENABLED", StringComparison.Ordinal) && !node.HasExited && DateTime.UtcNow < deadline)
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.Contains("expecto-worker: WARNING: TEST HOOKS ENABLED (--enable-test-hooks or EXPECTO_TEST_HOOKS=1). This node offers the fake engine " +
+                        "and can be made to crash, hang or fail genes on purpose", node.Log);
+        Assert.Contains("hang genes 'g1'", node.Log);
     }
 }

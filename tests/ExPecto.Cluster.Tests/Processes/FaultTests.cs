@@ -135,8 +135,8 @@ public sealed class FaultTests(FaultFixture fixture) : IClassFixture<FaultFixtur
         // acknowledgement and the job manager's settlement; second: right before the 3rd commit is persisted.
         _cluster.StartAll(env, coordinatorEnv: new Dictionary<string, string>
         {
-            ["EXPECTO_COORDINATOR__CRASHATCOMMIT"] = "4",
-            ["EXPECTO_COORDINATOR__CRASHATCOMMITPOINT"] = "AfterPersist",
+            ["EXPECTO_TESTHOOKS__CRASHATCOMMIT"] = "4",
+            ["EXPECTO_TESTHOOKS__CRASHATCOMMITPOINT"] = "AfterPersist",
         });
         await _cluster.SubmitAsync(outDir, env);
 
@@ -145,7 +145,7 @@ public sealed class FaultTests(FaultFixture fixture) : IClassFixture<FaultFixtur
         AssertKilledInCommit(first, "after persisting");
         Assert.False(LoopbackCluster.Succeeded(outDir), "the job finished although its coordinator died");
 
-        var second = _cluster.StartCoordinator(With(env, ("EXPECTO_COORDINATOR__CRASHATCOMMIT", "3"), ("EXPECTO_COORDINATOR__CRASHATCOMMITPOINT", "BeforePersist")));
+        var second = _cluster.StartCoordinator(With(env, ("EXPECTO_TESTHOOKS__CRASHATCOMMIT", "3"), ("EXPECTO_TESTHOOKS__CRASHATCOMMITPOINT", "BeforePersist")));
         await _cluster.WaitForAsync(() => second.HasExited, JobTimeout, "the crash before persisting a commit");
         AssertKilledInCommit(second, "before persisting");
         Assert.False(LoopbackCluster.Succeeded(outDir), "the job finished although its coordinator died");
@@ -254,7 +254,7 @@ public sealed class FaultTests(FaultFixture fixture) : IClassFixture<FaultFixtur
         string outDir = _cluster.Sub("out");
         // worker1's engine never returns, on any gene, and ignores cancellation; its actor keeps heartbeating.
         _cluster.StartAll(env, workerEnv: i => i == 0
-            ? new Dictionary<string, string> { ["EXPECTO_WORKER__FAKEHANGGENES"] = "*" }
+            ? new Dictionary<string, string> { ["EXPECTO_TESTHOOKS__HANGGENES"] = "*" }
             : new Dictionary<string, string>());
         string jobId = await _cluster.SubmitAsync(outDir, env);
         var stuck = _cluster.Workers[0];

@@ -138,8 +138,8 @@ public sealed class RealEngineKillTests(RealEngineFixture fixture) : IClassFixtu
         // second: right before its 2nd commit is persisted. The third finishes the job.
         _cluster.StartAll(env, coordinatorEnv: new Dictionary<string, string>
         {
-            ["EXPECTO_COORDINATOR__CRASHATCOMMIT"] = "4",
-            ["EXPECTO_COORDINATOR__CRASHATCOMMITPOINT"] = "AfterPersist",
+            ["EXPECTO_TESTHOOKS__CRASHATCOMMIT"] = "4",
+            ["EXPECTO_TESTHOOKS__CRASHATCOMMITPOINT"] = "AfterPersist",
         });
         await _cluster.SubmitAsync(fixture.JobArgs(outDir), env);
 
@@ -150,8 +150,8 @@ public sealed class RealEngineKillTests(RealEngineFixture fixture) : IClassFixtu
 
         var second = _cluster.StartCoordinator(LoopbackCluster.Merge(env, new Dictionary<string, string>
         {
-            ["EXPECTO_COORDINATOR__CRASHATCOMMIT"] = "2",
-            ["EXPECTO_COORDINATOR__CRASHATCOMMITPOINT"] = "BeforePersist",
+            ["EXPECTO_TESTHOOKS__CRASHATCOMMIT"] = "2",
+            ["EXPECTO_TESTHOOKS__CRASHATCOMMITPOINT"] = "BeforePersist",
         }));
         await _cluster.WaitForAsync(() => second.HasExited, JobTimeout, "the crash before persisting a commit");
         AssertKilledInCommit(second, "before persisting");

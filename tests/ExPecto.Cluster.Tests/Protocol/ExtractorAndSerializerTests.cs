@@ -95,6 +95,7 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
             new JobResumed("j1"),
             new JobCancelled("j1"),
             new JobReopened("j1", 1, ["G1"]),
+            new JobCompacted("j1"),
         ];
         return all.ToDictionary(m => m.GetType().Name);
     }
@@ -118,6 +119,33 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
     // Written by the serializer before GeneOutcome lost its per-tissue Summary (journals and snapshots hold these).
     private const string OldOutcome =
         """{"Rows":5,"StrongRows":1,"Files":["effects/chr1/G1.tsv"],"Checksum":"abc","Summary":{"Directionality":[1.5,"NaN"],"Magnitude":[2,3]}}""";
+
+    [Fact]
+    public void A_compacted_job_book_snapshot_round_trips_and_one_written_before_compaction_reads_as_uncompacted()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(IExPectoMessage));
+        var digests = new InputDigests("1", "2", "3", "4", []);
+        var submitted = new JobSubmitted("j1", Spec, digests, [new GeneRef("G2", "chr2")]);
+        var failed = new GeneResult("G2", "chr2", 3, null, "boom");
+        var snapshot = new JobBookSnapshot([new JobSnapshotEntry(submitted, [failed], new JobFinished("j1", false, []))
+        {
+            Compaction = new JobCompaction(3, 2, 10),
+            Compacted = true,
+        }]);
+        var back = JobBook.FromSnapshot((JobBookSnapshot)serializer.FromBinary(serializer.ToBinary(snapshot), "S-JB")).Jobs["j1"];
+        Assert.Equal(new JobCompaction(3, 2, 10), back.Compaction);
+        Assert.True(back.Compacted);
+        Assert.Equal((3, 2, 1, JobPhase.Partial), (back.GeneCount, back.CommittedCount, back.FailedCount, back.Phase));
+
+        // As snapshots were written before compaction existed: no Compaction, no Compacted.
+        string old = """{"Jobs":[{"Submitted":{"JobId":"j1","Spec":""" + System.Text.Encoding.UTF8.GetString(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Spec))
+                     + ""","Digests":{"Genome":"1","Annotation":"2","BelugaWeights":"3","ModelsList":"4","Models":[]},"Genes":[{"GeneId":"G2","Chrom":"chr2"}],"AtMs":7},"""
+                     + "\"Settled\":[],\"Finished\":null,\"Paused\":false,\"Cancelled\":false,\"Round\":0}]}";
+        var oldJob = JobBook.FromSnapshot((JobBookSnapshot)serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(old), "S-JB")).Jobs["j1"];
+        Assert.Null(oldJob.Compaction);
+        Assert.False(oldJob.Compacted);
+        Assert.Equal((1, JobPhase.Running), (oldJob.GeneCount, oldJob.Phase));
+    }
 
     [Theory]
     [InlineData("E-GC", """{"Attempt":1,"WorkerId":"w1","Outcome":""" + OldOutcome + "}")]

@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using ExPecto.Core;
 using ExPecto.Core.Chromatin;
 using ExPecto.Protocol.Jobs;

@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using ExPecto.Coordinator.Jobs;
 using ExPecto.Core.Mutagenesis;
 using ExPecto.Protocol.Jobs;
@@ -16,7 +17,7 @@ public sealed class GeneInputDigestTests : IDisposable
 
     private IReadOnlyDictionary<string, string> Digests(string? specText = null)
     {
-        var (spec, genes) = JobSpecFile.Parse("spec.json", specText ?? _inputs.SpecText()).Resolve(_inputs.Dir, "spec.json");
+        var (spec, genes) = JobSpecFile.Parse("spec.json", specText ?? _inputs.SpecText()).Resolve(FakeEngine.Catalog(), _inputs.Dir, "spec.json");
         return GeneInputDigest.ForGenes(spec, JobIdentity.DigestInputs(spec), genes);
     }
 

@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using System.Text;
 using ExPecto.Protocol.Processing;
 

@@ -1,3 +1,4 @@
+using ExPecto.TestHooks;
 using Akka.Actor;
 using Akka.Hosting;
 using ExPecto.Admin;
@@ -39,13 +40,14 @@ public sealed class ScheduleManagerTests : IDisposable
     {
         var persistence = new PersistenceOptions { SqliteFile = _tmp.Sub("state/checkpoints.db") };
         var cluster = new ClusterNodeOptions { Seeds = "", LogFile = _tmp.Sub("node.log") };
+        var engines = FakeEngine.Catalog();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
             .WithExPectoCluster(cluster, Roles.Coordinator, Roles.Worker)
             .WithExPectoPersistence(persistence)
             .WithExPectoCoordinator(new CoordinatorOptions { DispatchTick = TimeSpan.FromMilliseconds(300) }, persistence, finalizer ?? new NoOpJobFinalizer())
-            .WithExPectoSchedules(new ScheduleOptions { Tick = TimeSpan.FromMilliseconds(200), BaseDirectory = _inputs.Dir }, persistence, clock)
-            .WithExPectoWorker(new WorkerOptions { Devices = "cpu:0", HeartbeatInterval = TimeSpan.FromMilliseconds(500) }, new EngineCatalog(), withProxies: false));
+            .WithExPectoSchedules(new ScheduleOptions { Tick = TimeSpan.FromMilliseconds(200), BaseDirectory = _inputs.Dir }, persistence, engines, clock)
+            .WithExPectoWorker(new WorkerOptions { Devices = "cpu:0", HeartbeatInterval = TimeSpan.FromMilliseconds(500) }, engines, withProxies: false));
         builder.Services.AddSingleton<IScheduleAdmin, ScheduleAdmin>();
         var host = builder.Build();
         await host.StartAsync(Ct);

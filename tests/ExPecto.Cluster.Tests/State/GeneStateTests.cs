@@ -149,13 +149,27 @@ public sealed class GeneStateTests
     }
 
     [Fact]
-    public void Settlement_is_acknowledged_once_and_only_when_settled()
+    public void The_recorded_settlement_is_no_event_but_an_old_journals_acknowledgement_still_folds()
     {
         var s = Run(GeneState.Initial("j1", "G1"), LeaseTo("w1"), 0);
         Assert.Empty(s.Decide(new SettlementRecorded("j1", "G1"), 1, 3));
         s = Run(s, new CompleteGene("j1", "G1", 1, "w1", Outcome), 1);
-        s = Run(s, new SettlementRecorded("j1", "G1"), 2);
-        Assert.True(s.SettlementAcknowledged);
-        Assert.Empty(s.Decide(new SettlementRecorded("j1", "G1"), 3, 3));
+        Assert.Empty(s.Decide(new SettlementRecorded("j1", "G1"), 2, 3));
+        Assert.True(s.Apply(new GeneSettlementAcknowledged()).SettlementAcknowledged);
+    }
+
+    [Fact]
+    public void A_gene_never_leased_commits_nothing_but_one_leased_after_a_reset_or_a_deleted_journal_does()
+    {
+        var late = new CompleteGene("j1", "G1", 3, "w1", Outcome);
+        // An empty journal (deleted with its finished job): a late completion must not settle it again.
+        Assert.Empty(GeneState.Initial("j1", "G1").Decide(late, 0, 3));
+        // Leased (again) after the deletion: its completion commits, whatever attempt it names.
+        var leased = Run(GeneState.Initial("j1", "G1"), LeaseTo("w1"), 0);
+        Assert.IsType<GeneCommitted>(Assert.Single(leased.Decide(late, 1, 3)));
+        // Reset for a retry round and not leased yet: still one that was leased before, as until now.
+        var reset = GeneState.Initial("j1", "G1") with { Phase = GenePhase.Failed, Attempt = 3 };
+        reset = reset.Apply(new GeneReset(1));
+        Assert.IsType<GeneCommitted>(Assert.Single(reset.Decide(late, 1, 3)));
     }
 }

@@ -64,4 +64,114 @@ public sealed class JobBookTests
         Assert.Equal(book.Jobs["j1"].Settled.Keys.Order(), again.Jobs["j1"].Settled.Keys.Order());
         Assert.Equal(book.Jobs["j1"].Phase, again.Jobs["j1"].Phase);
     }
+
+    /// <summary>Three genes: G1 and G3 commit (5 rows each), G2 fails; finished partial.</summary>
+    private static JobBook FinishedPartial()
+    {
+        var book = Run(JobBook.Empty, new SubmitJob("j1", Spec, Digests, [new("G1", "chr1"), new("G2", "chr2"), new("G3", "chr3")]));
+        book = Run(book, new GeneSettled("j1", new GeneResult("G1", "chr1", 1, Outcome, null)));
+        book = Run(book, new GeneSettled("j1", new GeneResult("G2", "chr2", 3, null, "boom")));
+        book = Run(book, new GeneSettled("j1", new GeneResult("G3", "chr3", 2, Outcome, null)));
+        return Run(book, new FinishJob("j1", false, []));
+    }
+
+    private static void AssertSameStatus(JobState expected, JobState actual)
+    {
+        Assert.Equal(expected.Phase, actual.Phase);
+        Assert.Equal(expected.GeneCount, actual.GeneCount);
+        Assert.Equal(expected.CommittedCount, actual.CommittedCount);
+        Assert.Equal(expected.FailedCount, actual.FailedCount);
+        Assert.Equal(expected.Rows, actual.Rows);
+        Assert.Equal(expected.Settled.Values.Where(r => r.Outcome is null), actual.Settled.Values.Where(r => r.Outcome is null));
+    }
+
+    [Fact]
+    public void Only_a_finished_job_compacts_and_only_once_per_finish()
+    {
+        Assert.Empty(Submitted().Decide(new CompactJob("j1")));
+        Assert.Empty(Submitted().Decide(new CompactJob("nope")));
+        var book = Run(FinishedPartial(), new CompactJob("j1"));
+        Assert.IsType<JobCompacted>(Assert.Single(FinishedPartial().Decide(new CompactJob("j1"))));
+        Assert.True(book.Jobs["j1"].Compacted);
+        Assert.Empty(book.Decide(new CompactJob("j1")));
+        // A replayed duplicate changes nothing.
+        Assert.Same(book, book.Apply(new JobCompacted("j1")));
+    }
+
+    [Fact]
+    public void A_compacted_job_keeps_its_status_and_failed_genes_and_drops_the_committed_ones()
+    {
+        var before = FinishedPartial().Jobs["j1"];
+        var after = Run(FinishedPartial(), new CompactJob("j1")).Jobs["j1"];
+        AssertSameStatus(before, after);
+        Assert.Equal((3, 2, 2, 10L), (after.GeneCount, after.CommittedCount, before.CommittedCount, after.Rows));
+        Assert.Equal(["G2"], after.Genes.Select(g => g.GeneId));
+        Assert.Equal(["G2"], after.ChromOf.Keys);
+        Assert.Equal(["G2"], after.Settled.Keys);
+        Assert.False(after.IsOpen("G1"));
+        Assert.False(after.IsOpen("G2"));
+        // A late re-announcement of a dropped gene records nothing (and the gene is not open: never leased again).
+        var book = Run(FinishedPartial(), new CompactJob("j1"));
+        Assert.Empty(book.Decide(new GeneSettled("j1", new GeneResult("G1", "chr1", 1, Outcome, null))));
+        // The finalizer cannot be fed from the compacted job alone.
+        Assert.Throws<InvalidOperationException>(() => after.ToFinished());
+    }
+
+    [Fact]
+    public void Retry_failed_after_compaction_reruns_only_the_failed_gene_and_finishes_with_every_result()
+    {
+        var book = Run(FinishedPartial(), new CompactJob("j1"));
+        var retry = Assert.IsType<JobReopened>(Assert.Single(book.Decide(new ControlJob("j1", JobControl.RetryFailed))));
+        Assert.Equal(["G2"], retry.GeneIds);
+        book = book.Apply(retry);
+        var job = book.Jobs["j1"];
+        Assert.Equal(JobPhase.Running, job.Phase);
+        Assert.False(job.Compacted);
+        Assert.Equal(["G2"], job.Unsettled.Select(g => g.GeneId));
+        Assert.True(job.IsOpen("G2"));
+        Assert.False(job.IsOpen("G1"));
+        Assert.Empty(book.Decide(new CompactJob("j1"))); // not finished
+
+        book = Run(book, new GeneSettled("j1", new GeneResult("G2", "chr2", 1, Outcome, null)));
+        job = book.Jobs["j1"];
+        Assert.True(job.Finishable);
+        // The genes compaction dropped come back from the manifest: the finished job lists all three again.
+        var fromManifest = new[] { new GeneResult("G1", "chr1", 0, Outcome, null), new GeneResult("G3", "chr3", 0, Outcome, null) };
+        var finished = job.ToFinished(fromManifest);
+        Assert.Equal(["G1", "G2", "G3"], finished.Genes.Select(g => g.GeneId));
+        Assert.True(finished.IsComplete);
+        Assert.Throws<InvalidOperationException>(() => job.ToFinished(fromManifest[..1]));
+
+        book = Run(Run(book, new FinishJob("j1", true, [])), new CompactJob("j1"));
+        job = book.Jobs["j1"];
+        Assert.Equal(JobPhase.Complete, job.Phase);
+        Assert.Equal((3, 3, 0, 15L), (job.GeneCount, job.CommittedCount, job.FailedCount, job.Rows));
+        Assert.Empty(job.Genes);
+        Assert.Equal("job j1 has no failed genes", book.Refusal(new ControlJob("j1", JobControl.RetryFailed)));
+    }
+
+    [Fact]
+    public void A_cancelled_job_compacts_away_the_genes_it_never_settled()
+    {
+        var book = Run(JobBook.Empty, new SubmitJob("j1", Spec, Digests, [new("G1", "chr1"), new("G2", "chr2"), new("G3", "chr3")]));
+        book = Run(book, new GeneSettled("j1", new GeneResult("G1", "chr1", 1, Outcome, null)));
+        book = Run(book, new ControlJob("j1", JobControl.Cancel));
+        book = Run(Run(book, new FinishJob("j1", false, [])), new CompactJob("j1"));
+        var job = book.Jobs["j1"];
+        Assert.Equal(JobPhase.Cancelled, job.Phase);
+        Assert.Equal((3, 1, 0), (job.GeneCount, job.CommittedCount, job.FailedCount));
+        Assert.Empty(job.Genes);
+        Assert.False(job.IsOpen("G2"));
+    }
+
+    [Fact]
+    public void A_snapshot_of_a_compacted_book_rebuilds_it()
+    {
+        var book = Run(FinishedPartial(), new CompactJob("j1"));
+        var again = JobBook.FromSnapshot(book.ToSnapshot());
+        AssertSameStatus(book.Jobs["j1"], again.Jobs["j1"]);
+        Assert.Equal(book.Jobs["j1"].Compaction, again.Jobs["j1"].Compaction);
+        Assert.True(again.Jobs["j1"].Compacted);
+        Assert.Equal(["G2"], again.Jobs["j1"].Genes.Select(g => g.GeneId));
+    }
 }

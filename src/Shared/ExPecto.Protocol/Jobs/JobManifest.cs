@@ -101,6 +101,36 @@ public static class JobManifest
             AtomicFile.WriteIfChanged(Path.Combine(dir, SuccessMarker), "{}\n"u8);
     }
 
+    /// <summary>
+    /// The committed genes that DIR/manifest.json lists for <paramref name="jobId"/> (attempts are not in the manifest:
+    /// 0). A compacted job keeps no per-gene results; when it is retried, its next manifest takes them from here.
+    /// </summary>
+    /// <exception cref="InvalidDataException">No manifest, not this job's, or not one this version wrote.</exception>
+    public static IReadOnlyList<GeneResult> ReadCommitted(string outputDir, string jobId)
+    {
+        string path = Path.Combine(outputDir, FileName);
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = doc.RootElement;
+            if (!root.TryGetProperty("jobId", out var id) || id.GetString() != jobId)
+                throw new InvalidDataException($"{path}: not the manifest of job {jobId}");
+            var results = new List<GeneResult>();
+            foreach (var g in root.GetProperty("geneResults").EnumerateArray())
+            {
+                if (g.GetProperty("status").GetString() != "committed") continue;
+                var files = g.GetProperty("files").EnumerateArray().Select(f => f.GetString()!).ToList();
+                results.Add(new GeneResult(g.GetProperty("gene").GetString()!, g.GetProperty("chrom").GetString()!, 0,
+                    new GeneOutcome(g.GetProperty("rows").GetInt64(), g.GetProperty("strongRows").GetInt64(), files, g.GetProperty("sha256").GetString()!), null));
+            }
+            return results;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: cannot read the committed genes of job {jobId}: {e.Message}", e);
+        }
+    }
+
     /// <summary>The job id recorded in DIR/manifest.json when DIR holds a complete job (manifest + _SUCCESS), else null.</summary>
     public static string? CompletedJobId(string outputDir)
     {

@@ -110,3 +110,9 @@ public sealed record JobCancelled(string JobId) : IJobEvent;
 /// <paramref name="Round"/> (1, 2, …) tells each gene entity which reset it is, so a repeated reset is a no-op.
 /// </summary>
 public sealed record JobReopened(string JobId, int Round, IReadOnlyList<string> GeneIds) : IJobEvent;
+
+/// <summary>
+/// The finished job's gene journals and snapshots are deleted and it keeps only counts and its failed genes (the
+/// committed genes' results are in its manifest). Once per finish; a retry reopens it and it is compacted again.
+/// </summary>
+public sealed record JobCompacted(string JobId) : IJobEvent;

@@ -12,7 +12,7 @@ namespace ExPecto.Protocol.Processing;
 /// <param name="OutputDir">Job output folder; per-gene files, manifest.json and _SUCCESS land here.</param>
 /// <param name="Radius">Mutated positions per side of the TSS (ExPecto: 1,000, giving 2,001 positions).</param>
 /// <param name="Threshold">|effect| at or above which a row is "strong" (ExPecto's catalogue: 0.3, natural-log fold change).</param>
-/// <param name="Engine">Mutation delta engine name (naive, incremental, fake).</param>
+/// <param name="Engine">Engine name (incremental, naive; test builds add fake), see <see cref="EngineCatalog"/>.</param>
 /// <param name="BatchSize">Mutations per engine call (as `expecto mutagenesis --batch-size`); results do not depend on it.</param>
 public sealed record JobSpec(
     string GenomePath,
@@ -25,7 +25,7 @@ public sealed record JobSpec(
     string Engine,
     int BatchSize)
 {
-    /// <summary>Free-form engine parameters (sorted when digested); empty by default.</summary>
+    /// <summary>Engine parameters (sorted when digested; part of the job id), only those the engine reads; empty by default.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
@@ -71,4 +71,10 @@ public interface IGeneProcessor
 public interface IGeneProcessorFactory
 {
     IGeneProcessor Create(string device);
+
+    /// <summary>
+    /// The job parameters (<see cref="JobSpec.Parameters"/> keys) this engine reads; a job naming any other is
+    /// refused (<see cref="EngineCatalog.Check(JobSpec, string?)"/>).
+    /// </summary>
+    IReadOnlyCollection<string> Parameters { get; }
 }

@@ -64,6 +64,7 @@ public sealed class ExPectoSerializer : SerializerWithStringManifest
         [typeof(JobResumed)] = "E-JRS",
         [typeof(JobCancelled)] = "E-JC",
         [typeof(JobReopened)] = "E-JRO",
+        [typeof(JobCompacted)] = "E-JCP",
         // schedule manager
         [typeof(AddSchedule)] = "AS",
         [typeof(RemoveSchedule)] = "RS",

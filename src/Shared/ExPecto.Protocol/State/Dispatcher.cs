@@ -248,7 +248,7 @@ public sealed record DispatchState(
     }
 
     private static bool IsSettled(JobBook book, GeneKey key) =>
-        !book.Jobs.TryGetValue(key.JobId, out var job) || job.Settled.ContainsKey(key.GeneId);
+        !book.Jobs.TryGetValue(key.JobId, out var job) || !job.IsOpen(key.GeneId);
 
     /// <summary>Events so far and the state they lead to: each decision sees the ones before it.</summary>
     private sealed class Decision(DispatchState state, JobBook book)
@@ -265,7 +265,7 @@ public sealed record DispatchState(
 
         public void Enqueue(string jobId, string geneId)
         {
-            if (!book.Jobs.TryGetValue(jobId, out var job) || job.Settled.ContainsKey(geneId) || !job.ChromOf.ContainsKey(geneId) || job.Cancelled)
+            if (!book.Jobs.TryGetValue(jobId, out var job) || !job.IsOpen(geneId) || job.Cancelled)
                 return;
             var key = (jobId, geneId);
             if (State.Owner.ContainsKey(key) || State.Queued.Contains(key)) return;
@@ -322,7 +322,7 @@ public sealed record DispatchState(
                 string? worker = NextFreeWorker();
                 if (worker is null) return;
                 var (jobId, geneId) = State.Ready.Peek();
-                if (!State.Queued.Contains((jobId, geneId)) || !book.Jobs.TryGetValue(jobId, out var job) || job.Settled.ContainsKey(geneId)
+                if (!State.Queued.Contains((jobId, geneId)) || !book.Jobs.TryGetValue(jobId, out var job) || !job.IsOpen(geneId)
                     || job.Cancelled || State.Owner.ContainsKey((jobId, geneId)))
                     Add(new QueueHeadSkipped(jobId, geneId));
                 else if (job.Paused)

@@ -20,7 +20,10 @@ public sealed record CheckLease(int Attempt);
 /// Invariants: once committed the phase never changes; within a round Attempt counts leases granted and only grows;
 /// every lease that ends without a result (expiry, revocation, error) uses up its attempt, except one its holder hands
 /// back unstarted (<see cref="HandBackGene"/>), counted in <see cref="HandedBack"/>. The one way back from
-/// failed is an operator's retry (<see cref="GeneReset"/>), which starts the attempts again for a new round.
+/// failed is an operator's retry (<see cref="GeneReset"/>), which starts the attempts again for a new round. The job
+/// manager's record of a settlement (<see cref="SettlementRecorded"/>) is not an event: the entity only stops
+/// announcing (journals written before this still hold <see cref="GeneSettlementAcknowledged"/>, folded as before).
+/// A gene never leased commits nothing: its completion comes from a journal deleted with its finished job.
 /// </summary>
 public sealed record GeneState(
     string JobId,
@@ -42,6 +45,9 @@ public sealed record GeneState(
 
     /// <summary>Leases of this round that ended without a result and count against the allowed attempts.</summary>
     public int AttemptsUsed => Attempt - HandedBack;
+
+    /// <summary>Nothing happened to the gene yet in round 0: no lease, no reset (an entity with an empty journal).</summary>
+    public bool NeverLeased => Phase == GenePhase.Pending && Attempt == 0 && Round == 0;
 
     public static GeneState Initial(string jobId, string geneId) =>
         new(jobId, geneId, null, GenePhase.Pending, 0, null, 0, null, null, false);
@@ -71,6 +77,10 @@ public sealed record GeneState(
                 }
             case RenewLease c when Phase == GenePhase.Leased && c.Attempt == Attempt && c.WorkerId == WorkerId:
                 return [new GeneLeaseRenewed(Attempt, nowMs + (long)c.LeaseDuration.TotalMilliseconds)];
+            // Never leased: the journal that leased it was deleted with its finished job (or it never existed), so this
+            // is a late or duplicate completion of a gene already settled; it commits nothing.
+            case CompleteGene when NeverLeased:
+                return [];
             case CompleteGene c when !IsSettled:
                 return [new GeneCommitted(c.Attempt, c.WorkerId, c.Outcome)];
             case FailGene c when Phase == GenePhase.Leased && c.Attempt == Attempt:
@@ -81,8 +91,6 @@ public sealed record GeneState(
                 return EndLease(c.Reason, maxAttempts);
             case CheckLease c when Phase == GenePhase.Leased && c.Attempt == Attempt && nowMs >= ExpiresAtMs:
                 return EndLease("lease expired", maxAttempts);
-            case SettlementRecorded when IsSettled && !SettlementAcknowledged:
-                return [new GeneSettlementAcknowledged()];
             case ResetGene c when Phase == GenePhase.Failed && c.Round > Round:
                 return [new GeneReset(c.Round)];
             default:

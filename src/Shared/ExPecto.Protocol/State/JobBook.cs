@@ -12,9 +12,20 @@ public sealed record FinishJob(string JobId, bool Complete, IReadOnlyList<string
     public long AtMs { get; init; }
 }
 
+/// <summary>Actor-local command of the job manager: the finished job's gene journals are deleted; compact it.</summary>
+public sealed record CompactJob(string JobId);
+
+/// <summary>
+/// What a compacted job keeps of the genes it dropped: how many the job has in all, how many of them committed and
+/// the effect rows they wrote. Their per-gene results are in the job's manifest.json.
+/// </summary>
+public sealed record JobCompaction(int Genes, int Committed, long Rows);
+
 /// <summary>
 /// One job: its spec, its genes, each settled gene's result, and what operators did to it (paused, cancelled, retry
-/// round). Pure and immutable.
+/// round). Pure and immutable. Once finished, a job is compacted (<see cref="JobCompacted"/>): it keeps counts
+/// (<see cref="Compaction"/>) and only the genes that failed — what status and retry-failed need — so
+/// <see cref="Genes"/>, <see cref="ChromOf"/> and <see cref="Settled"/> then hold the failed genes alone.
 /// </summary>
 public sealed record JobState(
     string JobId,
@@ -43,22 +54,71 @@ public sealed record JobState(
 
     public long SubmittedAtMs { get; init; }
 
+    /// <summary>What compaction dropped (null: never compacted).</summary>
+    public JobCompaction? Compaction { get; init; }
+
+    /// <summary>
+    /// Compacted since it last finished: its gene journals are gone. False while finished and not yet compacted
+    /// (the job manager deletes the journals, then compacts), and again after a retry reopens it.
+    /// </summary>
+    public bool Compacted { get; init; }
+
     /// <summary>Whether genes of this job may be leased now.</summary>
     public bool Leasable => Finished is null && !Paused && !Cancelled;
 
-    public bool AllSettled => Settled.Count == Genes.Length;
+    /// <summary>Genes of the job, compacted ones included.</summary>
+    public int GeneCount => Compaction?.Genes ?? Genes.Length;
+
+    /// <summary>Committed genes, compacted ones included.</summary>
+    public int CommittedCount => (Compaction?.Committed ?? 0) + Settled.Values.Count(r => r.Outcome is not null);
+
+    /// <summary>Effect rows of the committed genes, compacted ones included.</summary>
+    public long Rows => (Compaction?.Rows ?? 0) + Settled.Values.Sum(r => r.Outcome?.Rows ?? 0);
+
+    public bool AllSettled => Settled.Count + (Compaction?.Committed ?? 0) == GeneCount;
 
     public int FailedCount => Settled.Values.Count(r => r.Outcome is null);
 
     /// <summary>Genes not settled yet, in submission order.</summary>
     public IEnumerable<GeneRef> Unsettled => Genes.Where(g => !Settled.ContainsKey(g.GeneId));
 
-    public FinishedJob ToFinished() => new(JobId, Spec, Digests,
-        Genes.Select(g => Settled.TryGetValue(g.GeneId, out var r)
+    /// <summary>A gene of this job that is not settled (a compacted gene is settled: it committed).</summary>
+    public bool IsOpen(string geneId) => ChromOf.ContainsKey(geneId) && !Settled.ContainsKey(geneId);
+
+    /// <summary>
+    /// The finished job for the finalizer and the manifest. A compacted job (retried after compaction) needs the
+    /// results of the genes compaction dropped, <paramref name="compacted"/>, from its manifest.
+    /// </summary>
+    public FinishedJob ToFinished(IReadOnlyCollection<GeneResult>? compacted = null)
+    {
+        if (Compaction is { } c && (compacted is null || compacted.Count != c.Committed))
+            throw new InvalidOperationException(
+                $"job {JobId} was compacted: its {c.Committed} committed gene(s) are needed from its manifest, got {compacted?.Count ?? 0}");
+        var results = Genes.Select(g => Settled.TryGetValue(g.GeneId, out var r)
                 ? r with { Chrom = g.Chrom }
                 : new GeneResult(g.GeneId, g.Chrom, 0, null, FinishedJob.CancelledError))
-            .OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList(),
-        Cancelled);
+            .Concat(compacted ?? []);
+        return new FinishedJob(JobId, Spec, Digests, results.OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList(), Cancelled);
+    }
+
+    /// <summary>
+    /// Drops the committed genes (their results are in the manifest) and the genes a cancelled job never settled,
+    /// keeping the failed ones for retry-failed. Each drop adds to <see cref="Compaction"/>.
+    /// </summary>
+    public JobState Compact()
+    {
+        var failed = Settled.Values.Where(r => r.Outcome is null).Select(r => r.GeneId).ToHashSet(StringComparer.Ordinal);
+        var committed = Settled.Values.Where(r => r.Outcome is not null).ToList();
+        return this with
+        {
+            Compaction = new JobCompaction(GeneCount, (Compaction?.Committed ?? 0) + committed.Count,
+                (Compaction?.Rows ?? 0) + committed.Sum(r => r.Outcome!.Rows)),
+            Genes = [.. Genes.Where(g => failed.Contains(g.GeneId))],
+            ChromOf = ChromOf.Where(kv => failed.Contains(kv.Key)).ToImmutableDictionary(ChromOf.KeyComparer),
+            Settled = Settled.Where(kv => failed.Contains(kv.Key)).ToImmutableDictionary(Settled.KeyComparer),
+            Compacted = true,
+        };
+    }
 
     /// <summary>Ready to finalize: every gene settled, or cancelled (the rest will never run).</summary>
     public bool Finishable => Finished is null && (AllSettled || Cancelled);
@@ -70,9 +130,9 @@ public sealed record JobState(
 
 /// <summary>
 /// All jobs the job manager knows, in submission order. Decide: submit (idempotent on the content-derived id),
-/// record a gene's settlement (once), finish (once all genes are settled, or cancelled), and the operator's
-/// controls (pause, resume, cancel, retry failed genes; <see cref="Refusal"/> says why one does not apply).
-/// Apply folds the events.
+/// record a gene's settlement (once), finish (once all genes are settled, or cancelled), compact a finished job
+/// (once per finish), and the operator's controls (pause, resume, cancel, retry failed genes; <see cref="Refusal"/>
+/// says why one does not apply). Apply folds the events.
 /// </summary>
 public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, ImmutableList<string> Order)
 {
@@ -88,6 +148,7 @@ public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, Immutab
                            && !job.Settled.ContainsKey(c.Result.GeneId) => [new JobGeneSettled(c.JobId, c.Result)],
         FinishJob c when Jobs.TryGetValue(c.JobId, out var job) && job.Finishable =>
             [new JobFinished(c.JobId, c.Complete && !job.Cancelled, c.ExtraFiles) { AtMs = c.AtMs }],
+        CompactJob c when Jobs.TryGetValue(c.JobId, out var job) && job.Finished is not null && !job.Compacted => [new JobCompacted(c.JobId)],
         ControlJob c when Refusal(c) is null => Control(Jobs[c.JobId], c.Control),
         _ => [],
     };
@@ -130,13 +191,14 @@ public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, Immutab
         JobResumed r when Jobs.TryGetValue(r.JobId, out var job) => With(job with { Paused = false }),
         JobCancelled c when Jobs.TryGetValue(c.JobId, out var job) => With(job with { Cancelled = true, Paused = false }),
         JobReopened r when Jobs.TryGetValue(r.JobId, out var job) =>
-            With(job with { Settled = job.Settled.RemoveRange(r.GeneIds), Finished = null, Round = r.Round }),
+            With(job with { Settled = job.Settled.RemoveRange(r.GeneIds), Finished = null, Round = r.Round, Compacted = false }),
+        JobCompacted c when Jobs.TryGetValue(c.JobId, out var job) && job.Finished is not null && !job.Compacted => With(job.Compact()),
         _ => this,
     };
 
     private JobBook With(JobState job) => this with { Jobs = Jobs.SetItem(job.JobId, job) };
 
-    /// <summary>Snapshot form: the events that rebuild this book.</summary>
+    /// <summary>Snapshot form: the events that rebuild this book (a compacted job's submission lists its kept genes).</summary>
     public JobBookSnapshot ToSnapshot() => new(InOrder.Select(j => new JobSnapshotEntry(
         new JobSubmitted(j.JobId, j.Spec, j.Digests, j.Genes) { AtMs = j.SubmittedAtMs },
         j.Settled.Values.OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList(), j.Finished)
@@ -144,6 +206,8 @@ public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, Immutab
         Paused = j.Paused,
         Cancelled = j.Cancelled,
         Round = j.Round,
+        Compaction = j.Compaction,
+        Compacted = j.Compacted,
     }).ToList());
 
     public static JobBook FromSnapshot(JobBookSnapshot snapshot)
@@ -155,7 +219,10 @@ public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, Immutab
             foreach (var r in entry.Settled) book = book.Apply(new JobGeneSettled(entry.Submitted.JobId, r));
             if (entry.Finished is { } f) book = book.Apply(f);
             var job = book.Jobs[entry.Submitted.JobId];
-            book = book.With(job with { Paused = entry.Paused, Cancelled = entry.Cancelled, Round = entry.Round });
+            book = book.With(job with
+            {
+                Paused = entry.Paused, Cancelled = entry.Cancelled, Round = entry.Round, Compaction = entry.Compaction, Compacted = entry.Compacted,
+            });
         }
         return book;
     }
@@ -170,4 +237,9 @@ public sealed record JobSnapshotEntry(JobSubmitted Submitted, IReadOnlyList<Gene
     public bool Cancelled { get; init; }
 
     public int Round { get; init; }
+
+    /// <summary>Absent from snapshots taken before compaction existed: never compacted.</summary>
+    public JobCompaction? Compaction { get; init; }
+
+    public bool Compacted { get; init; }
 }

@@ -1,8 +1,9 @@
-using ExPecto.Core.Output;
 using System.Security.Cryptography;
 using System.Text;
+using ExPecto.Core.Output;
+using ExPecto.Protocol.Processing;
 
-namespace ExPecto.Protocol.Processing;
+namespace ExPecto.TestHooks;
 
 /// <summary>
 /// A deterministic stand-in for the science, for tests and benchmarks: writes effects/{chrom}/{gene}.tsv whose
@@ -88,9 +89,11 @@ public sealed class FakeGeneProcessor : IGeneProcessor
     }
 }
 
-/// <summary>Makes <see cref="FakeGeneProcessor"/>s; the delay is the EXPECTO_FAKE_DELAY_MS knob of tests and the bench.</summary>
+/// <summary>Makes <see cref="FakeGeneProcessor"/>s; the delay is <see cref="TestHooksOptions.FakeDelay"/> (TestHooks:FakeDelay).</summary>
 /// <param name="hang">Genes whose processing never returns (stuck-worker tests); see <see cref="FakeGeneProcessor.HangPredicate"/>.</param>
 public sealed class FakeGeneProcessorFactory(TimeSpan delay = default, Func<GeneWorkItem, bool>? hang = null) : IGeneProcessorFactory
 {
     public IGeneProcessor Create(string device) => new FakeGeneProcessor(delay, hang: hang);
+
+    public IReadOnlyCollection<string> Parameters { get; } = [FakeGeneProcessor.DelayParameter, FakeGeneProcessor.FailGenesParameter];
 }

@@ -1,0 +1,156 @@
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using ExPecto.Core;
+using ExPecto.Hosting;
+using ExPecto.Protocol.Processing;
+using ExPecto.TestHooks;
+using Microsoft.Extensions.Configuration;
+
+namespace ExPecto.Cluster.Tests.Protocol;
+
+/// <summary>
+/// The test engines and fault hooks live in ExPecto.TestHooks only, which a node loads under an explicit switch:
+/// no production assembly holds or references them, and without the switch their settings and engine are refused.
+/// </summary>
+public sealed class TestHooksTests
+{
+    /// <summary>Names of the fake engine and the fault hooks (types, their members, options), matched case-insensitively.</summary>
+    private static readonly string[] s_forbidden = ["Fake", "CrashAtCommit", "CommitCrash", "HangGenes"];
+
+    private static string[] ProductionAssemblies() =>
+    [
+        typeof(ExPecto.Core.InputException).Assembly.Location,
+        typeof(IGeneProcessor).Assembly.Location,                                   // ExPecto.Protocol
+        typeof(TestHookSwitch).Assembly.Location,                                   // ExPecto.Hosting
+        typeof(ExPecto.Mutagenesis.MutagenesisGeneProcessor).Assembly.Location,
+        typeof(ExPecto.Worker.WorkerHosting).Assembly.Location,
+        typeof(ExPecto.Coordinator.EmbeddedRunner).Assembly.Location,               // expecto
+        typeof(ExPecto.Admin.AdminOptions).Assembly.Location,
+        typeof(ExPecto.Beluga.BelugaNet).Assembly.Location,
+        Processes.NodeProcess.Worker,
+        Processes.NodeProcess.Seed,
+    ];
+
+    /// <summary>Every type, field, property and method name defined in an assembly, and the assemblies it references, from its metadata.</summary>
+    private static (List<string> Names, List<string> References) Read(string dll)
+    {
+        using var stream = File.OpenRead(dll);
+        using var pe = new PEReader(stream);
+        var md = pe.GetMetadataReader();
+        var names = new List<string>();
+        foreach (var h in md.TypeDefinitions)
+        {
+            var t = md.GetTypeDefinition(h);
+            string type = md.GetString(t.Namespace) + "." + md.GetString(t.Name);
+            names.Add(type);
+            names.AddRange(t.GetFields().Select(f => type + "." + md.GetString(md.GetFieldDefinition(f).Name)));
+            names.AddRange(t.GetProperties().Select(p => type + "." + md.GetString(md.GetPropertyDefinition(p).Name)));
+            names.AddRange(t.GetMethods().Select(m => type + "." + md.GetString(md.GetMethodDefinition(m).Name)));
+        }
+        var references = md.AssemblyReferences.Select(r => md.GetString(md.GetAssemblyReference(r).Name)).ToList();
+        return (names, references);
+    }
+
+    private static List<string> Offending(IEnumerable<string> names) =>
+        names.Where(n => s_forbidden.Any(f => n.Contains(f, StringComparison.OrdinalIgnoreCase))).ToList();
+
+    [Fact]
+    public void No_production_assembly_holds_or_references_the_fake_engine_or_a_fault_hook()
+    {
+        foreach (string dll in ProductionAssemblies())
+        {
+            var (names, references) = Read(dll);
+            Assert.True(names.Count > 10, $"{dll}: read no metadata");
+            Assert.True(Offending(names).Count == 0, $"{Path.GetFileName(dll)} holds test-hook names: {string.Join(", ", Offending(names))}");
+            Assert.DoesNotContain(TestHookSwitch.AssemblyName, references);
+        }
+        // The scan finds them where they are (it is not blind), and there is the entry the switch loads by name.
+        var (hooks, _) = Read(typeof(NodeTestHooks).Assembly.Location);
+        Assert.Contains("ExPecto.TestHooks.FakeGeneProcessor", hooks);
+        Assert.Contains("ExPecto.TestHooks.TestHooksOptions.CrashAtCommit", hooks);
+        Assert.Contains("ExPecto.TestHooks.TestHooksOptions.HangGenes", hooks);
+        Assert.Equal(TestHookSwitch.EntryType, typeof(NodeTestHooks).FullName);
+        Assert.Equal(TestHookSwitch.AssemblyName, typeof(NodeTestHooks).Assembly.GetName().Name);
+    }
+
+    [Fact]
+    public void The_executables_ship_the_test_hooks_assembly_so_the_switch_can_load_it()
+    {
+        foreach (string exe in new[] { Processes.NodeProcess.Expecto, Processes.NodeProcess.Worker, Processes.NodeProcess.Seed })
+            Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(exe)!, TestHookSwitch.AssemblyName + ".dll")), $"not beside {exe}");
+    }
+
+    private static IConfiguration Config(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+
+    [Theory]
+    [InlineData("TestHooks:CrashAtCommit", "configuration TestHooks:CrashAtCommit (EXPECTO_TESTHOOKS__CRASHATCOMMIT) is a test hook")]
+    [InlineData("TestHooks:HangGenes", "configuration TestHooks:HangGenes (EXPECTO_TESTHOOKS__HANGGENES) is a test hook")]
+    [InlineData("Coordinator:CrashAtCommit", "it is now TestHooks:CrashAtCommit (EXPECTO_TESTHOOKS__CRASHATCOMMIT)")]
+    [InlineData("Worker:FakeDelay", "it is now TestHooks:FakeDelay")]
+    public void Without_the_switch_a_test_hook_setting_is_refused(string key, string message)
+    {
+        var e = Assert.Throws<InputException>(() => TestHookSwitch.Resolve(Config((key, "4")), enabled: false, "node"));
+        Assert.Contains(message, e.Message);
+        Assert.Contains("--enable-test-hooks or EXPECTO_TEST_HOOKS=1", e.Message);
+    }
+
+    [Fact]
+    public void Without_the_switch_and_without_test_hook_settings_a_node_gets_no_hooks()
+    {
+        Assert.Null(TestHookSwitch.Resolve(Config(("Coordinator:MaxAttempts", "3")), enabled: false, "node"));
+    }
+
+    [Fact]
+    public void With_the_switch_the_hooks_are_loaded_by_name_and_armed_from_their_section()
+    {
+        var hooks = TestHookSwitch.Resolve(Config(("TestHooks:CrashAtCommit", "4"), ("TestHooks:CrashAtCommitPoint", "BeforePersist")), enabled: true, "node");
+        Assert.IsType<NodeTestHooks>(hooks);
+        Assert.IsType<CommitCrashHook>(hooks.CommitHook);
+        Assert.Contains("crash at commit 4 BeforePersist", hooks.Describe());
+        Assert.Contains(FakeGeneProcessor.EngineName, new EngineCatalog().WithTestEngines(hooks).Engines);
+    }
+
+    [Fact]
+    public void The_flag_is_taken_out_of_a_roles_arguments()
+    {
+        var (args, enabled) = TestHookSwitch.Strip(["--coordinator", "h:1", "--enable-test-hooks", "--device", "cpu"]);
+        Assert.True(enabled);
+        Assert.Equal(["--coordinator", "h:1", "--device", "cpu"], args);
+    }
+
+    private static EngineCatalog Production() =>
+        ExPecto.Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog()).WithTestEngines(null);
+
+    private static Dictionary<string, string> Params(params (string Key, string Value)[] values) => values.ToDictionary(v => v.Key, v => v.Value);
+
+    [Fact]
+    public void Without_the_switch_the_fake_engine_is_unknown_and_the_error_says_how_to_get_it()
+    {
+        var e = Assert.Throws<InputException>(() => Production().Check("fake", Params(), "job.json"));
+        Assert.Equal("job.json: unknown engine 'fake'; expected one of incremental, naive " +
+                     "(test engines are offered only by nodes started with --enable-test-hooks or EXPECTO_TEST_HOOKS=1)", e.Message);
+    }
+
+    [Fact]
+    public async Task A_worker_without_the_switch_refuses_a_fake_engine_gene_that_got_past_the_submit_checks()
+    {
+        var spec = new JobSpec("g", "a", "w", "m", "/nonexistent", 10, 0.3, "fake", 4) { Parameters = Params(("fake.failGenes", "*")) };
+        var processor = Production().ForDevice("cpu");
+        var e = await Assert.ThrowsAsync<InputException>(() => processor.ProcessAsync(new GeneWorkItem("j1", "g1", "chr1", spec), CancellationToken.None));
+        Assert.StartsWith("job j1: unknown engine 'fake'", e.Message);
+    }
+
+    [Fact]
+    public void A_parameter_the_engine_does_not_read_is_refused_naming_it_the_engine_and_what_it_reads()
+    {
+        var real = Assert.Throws<InputException>(() => Production().Check("incremental", Params(("fake.delayMs", "5"))));
+        Assert.Equal("engine 'incremental' does not read parameter 'fake.delayMs'; it reads no parameters", real.Message);
+
+        var fake = Assert.Throws<InputException>(() => FakeEngine.Catalog().Check("fake", Params(("fake.delayMs", "5"), ("fake.delay", "5"))));
+        Assert.Equal("engine 'fake' does not read parameter 'fake.delay'; it reads fake.delayMs, fake.failGenes", fake.Message);
+
+        FakeEngine.Catalog().Check("fake", Params(("fake.delayMs", "5"), ("fake.failGenes", "g1")));
+        Production().Check("naive", Params());
+    }
+}
