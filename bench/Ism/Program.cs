@@ -121,11 +121,14 @@ internal static class Bench
         bool full = channels[5] == 640;
         try
         {
-            // The practical peak of this device and thread count, measured in this run next to the engines.
-            double sgemm = Sgemm.Measure(device, out string sgemmShape);
-            Console.WriteLine($"  libtorch sgemm ({sgemmShape}, {torch.get_num_threads()} threads, {device}): {sgemm:F1} GFLOP/s");
+            // The practical peak of this device and thread count, measured in this run right before and after the
+            // engines (the mean of both).
+            double sgemmBefore = Sgemm.Measure(device, out string sgemmShape);
             Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = NaiveDeltaEngine.DefaultMutationsPerBatch }), region, naiveMutations, windowsPerMutation: 18, NaiveDeltaEngine.DefaultMutationsPerBatch);
             Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = batch }), region, incrementalMutations, windowsPerMutation: 0, batch);
+            double sgemmAfter = Sgemm.Measure(device, out _);
+            double sgemm = (sgemmBefore + sgemmAfter) / 2;
+            Console.WriteLine($"  libtorch sgemm ({sgemmShape}, {torch.get_num_threads()} threads, {device}): {sgemm:F1} GFLOP/s (before the engines {sgemmBefore:F1}, after {sgemmAfter:F1})");
             // Both engines start with the same mutations, so the naive ones double as an exactness check at this shape.
             double incDiff = MaxDiff(naive.Deltas, inc.Deltas, naive.Deltas.Length);
             string check = $"max |incremental − naive| over the first {naiveMutations} mutations: {incDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})";
@@ -392,7 +395,10 @@ internal static class Machine
 /// <summary>libtorch's float32 matmul on the bench's device and thread count: the practical peak the engines are held to.</summary>
 internal static class Sgemm
 {
-    /// <summary>GFLOP/s of an n×n·n×n TorchSharp mm (CPU n = 2048, CUDA n = 8192): median of 3 after a warm-up.</summary>
+    /// <summary>
+    /// GFLOP/s of an n×n·n×n TorchSharp mm (CPU n = 2048, CUDA n = 8192), repeated for ≥ 2 s after a warm-up: total
+    /// work over total wall time, so that on a loaded machine it averages over the load as the engines' cells do.
+    /// </summary>
     public static double Measure(string device, out string shape)
     {
         Device dev = torch.device(device);
@@ -402,18 +408,16 @@ internal static class Sgemm
         using var scope = torch.NewDisposeScope();
         using var inference = torch.inference_mode();
         Tensor a = torch.randn(n, n, device: dev), b = torch.randn(n, n, device: dev);
-        var seconds = new double[3];
-        for (int i = -1; i < seconds.Length; i++)
+        void Once()
         {
-            var clock = Stopwatch.StartNew();
-            using (Tensor c = a.mm(b))
-            {
-                if (cuda) torch.cuda.synchronize(dev);
-            }
-            if (i >= 0) seconds[i] = clock.Elapsed.TotalSeconds;
+            using Tensor c = a.mm(b);
+            if (cuda) torch.cuda.synchronize(dev);
         }
-        Array.Sort(seconds);
-        return 2.0 * n * n * n / seconds[1] / 1e9;
+        Once();
+        int reps = 0;
+        var clock = Stopwatch.StartNew();
+        for (; reps < 3 || clock.Elapsed.TotalSeconds < 2; reps++) Once();
+        return reps * 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9;
     }
 }
 
