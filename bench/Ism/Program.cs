@@ -184,6 +184,8 @@ internal static class Bench
         double seconds = Math.Max(0, inc.First - inc.SteadyWall);
         // Per window start: fc1 over the whole window and fc2, on both strands.
         double flops = 2 * (2.0 * 106 * channels[5] * hidden + 2.0 * hidden * Features);
+        if (seconds <= 0.05 * inc.First)
+            return $"REF first pass (incremental, first − steady pass): not measurable in this run (first pass {inc.First:F2} s, steady {inc.SteadyWall:F2} s: within the noise)";
         double perStart = seconds / starts;
         // A gene at ExPecto's radius 1000: 2,001 positions × 3 ALTs, 2,001 + 1,600 window starts.
         double refShare = 3601 * perStart / (3601 * perStart + 6003 / inc.Rate);
