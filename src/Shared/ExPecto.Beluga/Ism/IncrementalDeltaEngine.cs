@@ -49,6 +49,44 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
 
     public string Name => DeltaEngines.Incremental;
 
+    /// <summary>
+    /// Floating-point operations (multiply + add = 2) this engine spends per mutation, counted from its spans: per
+    /// strand conv1–4 over 8/15/12/19 output columns and conv5–6 over 13/20 columns at both pool-2 phases; fc1 for
+    /// each of the 18 (shift, strand) windows over the changed conv6 columns that fall inside it (166 per strand of
+    /// the 180 possible, whatever the channel widths); fc2 for the 18 windows. Padding (H, F to multiples of 64) and
+    /// the REF windows (once per window start, not per mutation) are not counted.
+    /// </summary>
+    /// <param name="channels">Output channels of conv1..conv6.</param>
+    public static double FlopsPerMutation(IReadOnlyList<int> channels, int hidden, int features)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(channels.Count, 6, nameof(channels));
+        int[] spans = [SpanA1, SpanA2, SpanA3, SpanA4, SpanA5, SpanA6];
+        int[] phases = [1, 1, 1, 1, 2, 2];
+        double conv = 0;
+        for (int i = 0; i < 6; i++)
+            conv += 2.0 * phases[i] * spans[i] * channels[i] * (i == 0 ? OneHot.Channels : channels[i - 1]) * IsmNetwork.Kernel;
+        long pairs = 0;
+        foreach (int s in VariantShifts.All)
+        {
+            // Window index of the mutation: forward 999 − s, reverse complement 1999 − (999 − s).
+            foreach (int index in new[] { MutationBatch.Centre - s, MutationBatch.WindowLength - 1 - (MutationBatch.Centre - s) })
+            {
+                int relative = FirstChangedColumn(index);
+                pairs += Math.Max(0, Math.Min(relative + SpanA6, IsmNetwork.FinalWidth) - Math.Max(relative, 0));
+            }
+        }
+        double fc1 = 2.0 * pairs * channels[5] * hidden;
+        double fc2 = 2.0 * MutationBatch.ShiftCount * RegionTrunk.Strands * hidden * features;
+        return RegionTrunk.Strands * conv + fc1 + fc2;
+    }
+
+    // First conv6 column (window coordinates, may be negative) a mutation at window index i changes: the span
+    // arithmetic of Update, which does not depend on the phase.
+    private static int FirstChangedColumn(int i) =>
+        FloorDiv(FloorDiv(i - 2 * K, IsmNetwork.Pool) - 2 * K, IsmNetwork.Pool) - 2 * K;
+
+    private static int FloorDiv(int a, int b) => (int)Math.Floor((double)a / b);
+
     public int FeatureCount => _network.FeatureCount;
 
     public IMutationDeltaSession Open(ReadOnlyMemory<byte> region) => new Session(this, region.ToArray());

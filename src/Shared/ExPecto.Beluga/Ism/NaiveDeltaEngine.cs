@@ -32,6 +32,22 @@ public sealed class NaiveDeltaEngine : IMutationDeltaEngine
 
     public string Name => DeltaEngines.Naive;
 
+    /// <summary>
+    /// Floating-point operations (multiply + add = 2) per mutation: 18 full windows (9 shifts × 2 strands) through
+    /// conv1–6 (output widths 1993, 1986, 489, 482, 113, 106), fc1 and fc2; REF windows are shared and not counted.
+    /// </summary>
+    /// <param name="channels">Output channels of conv1..conv6.</param>
+    public static double FlopsPerMutation(IReadOnlyList<int> channels, int hidden, int features)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(channels.Count, 6, nameof(channels));
+        int[] widths = [1993, 1986, 489, 482, 113, IsmNetwork.FinalWidth];
+        double window = 0;
+        for (int i = 0; i < 6; i++)
+            window += 2.0 * widths[i] * channels[i] * (i == 0 ? OneHot.Channels : channels[i - 1]) * IsmNetwork.Kernel;
+        window += 2.0 * IsmNetwork.FinalWidth * channels[5] * hidden + 2.0 * hidden * features;
+        return MutationBatch.ShiftCount * 2 * window;
+    }
+
     public int FeatureCount => _network.FeatureCount;
 
     public IMutationDeltaSession Open(ReadOnlyMemory<byte> region) => new Session(this, region.ToArray());
