@@ -10,6 +10,9 @@ using static TorchSharp.torch;
 
 // Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N] [--batch-size N] [--python PATH]
 //                          [--reference-script PATH] [--no-reference] [--scale X]
+//        expecto-bench-ism precision [--device D] [--threads N] [--batch-size N] [--mutations 48] [--engines incremental,naive] [--precisions fp32,bf16]
+//        expecto-bench-ism variants [--device D] [--threads N] [--variants N] [--window-variants 16] [--min-snvs 2]
+//        expecto-bench-ism random-inputs DIR | compare-effects A B [TOL]   (bench/gpu/proof_on_device.sh)
 // One run prints one table: naive and incremental TorchSharp engines and ExPecto's reference approach in PyTorch
 // (bench/reference/expecto_reference_ism.py as a child process on the same weights, region, mutations and threads).
 // On a shared, oversubscribed machine --threads 1 gives steadier numbers (libtorch's thread barriers stall otherwise).
@@ -23,6 +26,17 @@ if (Option("--threads") is { } threadsText) torch.set_num_threads(int.Parse(thre
 double scale = double.Parse(Option("--scale") ?? "1", CultureInfo.InvariantCulture);
 // Mutations per incremental-engine call (DeltaEngineOptions.MutationsPerBatch, as `expecto mutagenesis --batch-size`).
 int batch = Option("--batch-size") is { } batchText ? int.Parse(batchText, CultureInfo.InvariantCulture) : DeltaEngineOptions.DefaultMutationsPerBatch(device);
+// Modes of their own: `precision` (PrecisionBench.cs), the proof helpers (GpuProofTools.cs), `variants` (VariantsBench.cs).
+if (args.FirstOrDefault() == "precision")
+    return ExPecto.Bench.Ism.PrecisionBench.Run(device, int.Parse(Option("--mutations") ?? "48", CultureInfo.InvariantCulture),
+        (Option("--engines") ?? "incremental").Split(','), Option("--precisions")?.Split(',').Select(p => ComputePrecisions.Parse(p)).ToList(),
+        batch);
+if (args.FirstOrDefault() == "random-inputs" && args.Length == 2) return ExPecto.Bench.Ism.GpuProofTools.RandomInputs(args[1]);
+if (args.FirstOrDefault() == "compare-effects" && args.Length >= 3)
+    return ExPecto.Bench.Ism.GpuProofTools.CompareEffects(args[1], args[2], args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1e-5);
+if (args.FirstOrDefault() == "variants")
+    return ExPecto.Bench.Ism.VariantsBench.Run(device, Option("--variants") is { } nv ? int.Parse(nv, CultureInfo.InvariantCulture) : null,
+        int.Parse(Option("--window-variants") ?? "16", CultureInfo.InvariantCulture), int.Parse(Option("--min-snvs") ?? "2", CultureInfo.InvariantCulture)); // 2 = predict-variants --engine auto
 var reference = new ReferenceRunner(
     Option("--python") ?? Environment.GetEnvironmentVariable("EXPECTO_BENCH_PYTHON") ?? "/usr/bin/python3",
     Option("--reference-script") ?? ReferenceRunner.FindScript(),
@@ -239,7 +253,7 @@ internal static class Bench
     }
 
     /// <summary>Beluga-shaped state dict with He-scaled Gaussian weights (keys and 4D conv shapes as in PyTorch).</summary>
-    private static Dictionary<string, Tensor> RandomWeights(int[] channels, int hidden, int features, int seed)
+    internal static Dictionary<string, Tensor> RandomWeights(int[] channels, int hidden, int features, int seed)
     {
         torch.random.manual_seed(seed);
         var dict = new Dictionary<string, Tensor>();
