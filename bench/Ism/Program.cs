@@ -8,8 +8,11 @@ using ExPecto.Core.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N] [--python PATH] [--reference-script PATH]
-//                          [--no-reference] [--scale X]
+// Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N] [--batch-size N] [--python PATH]
+//                          [--reference-script PATH] [--no-reference] [--scale X]
+//        expecto-bench-ism precision [--device D] [--threads N] [--batch-size N] [--mutations 48] [--engines incremental,naive] [--precisions fp32,bf16]
+//        expecto-bench-ism variants [--device D] [--threads N] [--variants N] [--window-variants 16] [--min-snvs 2]
+//        expecto-bench-ism random-inputs DIR | compare-effects A B [TOL]   (bench/gpu/proof_on_device.sh)
 // One run prints one table: naive and incremental TorchSharp engines and ExPecto's reference approach in PyTorch
 // (bench/reference/expecto_reference_ism.py as a child process on the same weights, region, mutations and threads).
 // On a shared, oversubscribed machine --threads 1 gives steadier numbers (libtorch's thread barriers stall otherwise).
@@ -21,6 +24,19 @@ string which = args.FirstOrDefault(a => a is "reduced" or "full" or "all") ?? "a
 string device = Option("--device") ?? "cpu";
 if (Option("--threads") is { } threadsText) torch.set_num_threads(int.Parse(threadsText, CultureInfo.InvariantCulture));
 double scale = double.Parse(Option("--scale") ?? "1", CultureInfo.InvariantCulture);
+// Mutations per incremental-engine call (DeltaEngineOptions.MutationsPerBatch, as `expecto mutagenesis --batch-size`).
+int batch = Option("--batch-size") is { } batchText ? int.Parse(batchText, CultureInfo.InvariantCulture) : DeltaEngineOptions.DefaultMutationsPerBatch(device);
+// Modes of their own: `precision` (PrecisionBench.cs), the proof helpers (GpuProofTools.cs), `variants` (VariantsBench.cs).
+if (args.FirstOrDefault() == "precision")
+    return ExPecto.Bench.Ism.PrecisionBench.Run(device, int.Parse(Option("--mutations") ?? "48", CultureInfo.InvariantCulture),
+        (Option("--engines") ?? "incremental").Split(','), Option("--precisions")?.Split(',').Select(p => ComputePrecisions.Parse(p)).ToList(),
+        batch);
+if (args.FirstOrDefault() == "random-inputs" && args.Length == 2) return ExPecto.Bench.Ism.GpuProofTools.RandomInputs(args[1]);
+if (args.FirstOrDefault() == "compare-effects" && args.Length >= 3)
+    return ExPecto.Bench.Ism.GpuProofTools.CompareEffects(args[1], args[2], args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1e-5);
+if (args.FirstOrDefault() == "variants")
+    return ExPecto.Bench.Ism.VariantsBench.Run(device, Option("--variants") is { } nv ? int.Parse(nv, CultureInfo.InvariantCulture) : null,
+        int.Parse(Option("--window-variants") ?? "16", CultureInfo.InvariantCulture), int.Parse(Option("--min-snvs") ?? "2", CultureInfo.InvariantCulture)); // 2 = predict-variants --engine auto
 var reference = new ReferenceRunner(
     Option("--python") ?? Environment.GetEnvironmentVariable("EXPECTO_BENCH_PYTHON") ?? "/usr/bin/python3",
     Option("--reference-script") ?? ReferenceRunner.FindScript(),
@@ -35,11 +51,11 @@ Console.WriteLine(reference.Describe());
 
 var results = new List<ShapeResult>();
 if (which is "reduced" or "all")
-    results.Add(Bench.Run("reduced 16/16/24/24/32/32, H 64", [16, 16, 24, 24, 32, 32], 64, device, reference,
-        naiveMutations: Scaled(12), incrementalMutations: Scaled(96), referenceMutations: Scaled(12)));
+    results.Add(Bench.Run("reduced 16/16/24/24/32/32, H 64", [16, 16, 24, 24, 32, 32], 64, device, reference, batch,
+        naiveMutations: Scaled(12), incrementalMutations: Math.Max(Scaled(384), 2 * batch), referenceMutations: Scaled(12)));
 if (which is "full" or "all")
-    results.Add(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, reference,
-        naiveMutations: Scaled(2), incrementalMutations: Scaled(24), referenceMutations: Scaled(2)));
+    results.Add(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, reference, batch,
+        naiveMutations: Scaled(2), incrementalMutations: Math.Max(Scaled(24), 2 * batch), referenceMutations: Scaled(2)));
 
 Console.WriteLine();
 Console.WriteLine($"load average at end: {Machine.LoadAverage()}");
@@ -56,12 +72,17 @@ string? Option(string name)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
-internal sealed record ShapeResult(string Shape, List<string[]> Rows, Measurement Naive, Measurement Incremental, ReferenceResult? Reference, double IncrementalVsNaive, string CrossCheck)
+internal sealed record ShapeResult(string Shape, bool Full, List<string[]> Rows, Measurement Naive, Measurement Incremental, ReferenceResult? Reference,
+    double IncrementalVsNaive, double IncrementalDiff, double SgemmShare, string CrossCheck, string FirstPass)
 {
     public void PrintChecks()
     {
         Console.WriteLine($"[{Shape}]");
-        Console.WriteLine($"  target incremental ≥ 20× naive (steady mut/s): {IncrementalVsNaive:F1}× → {(IncrementalVsNaive >= 20 ? "met" : "NOT met")}");
+        double target = Full ? 60 : 50;
+        Console.WriteLine($"  target incremental ≥ {target:F0}× naive (steady mut/s): {IncrementalVsNaive:F1}× → {Met(IncrementalVsNaive >= target)}");
+        Console.WriteLine($"  target |incremental − naive| ≤ 1e-5: {IncrementalDiff:G3} → {Met(IncrementalDiff <= 1e-5)}");
+        if (Full)
+            Console.WriteLine($"  target incremental ≥ 50% of this run's sgemm GFLOP/s: {SgemmShare:P0} → {Met(SgemmShare >= 0.5)}");
         if (Reference is { } r)
         {
             double ratio = Naive.Rate / r.Rate;
@@ -75,11 +96,14 @@ internal sealed record ShapeResult(string Shape, List<string[]> Rows, Measuremen
             Console.WriteLine("  target naive ≥ 1× PyTorch reference: not measured (reference skipped)");
         }
         Console.WriteLine($"  {CrossCheck}");
+        Console.WriteLine($"  {FirstPass}");
     }
+
+    private static string Met(bool met) => met ? "met" : "NOT met";
 }
 
 /// <summary>Seconds (wall and process CPU) for session open, the first Compute (fills REF caches) and a second Compute of the same mutations.</summary>
-internal sealed record Measurement(int Count, int WindowsPerMutation, double Open, double First, double SteadyWall, double SteadyCpu, double PeakRssMiB, float[] Deltas)
+internal sealed record Measurement(int Count, int WindowsPerMutation, int Batch, double Open, double First, double SteadyWall, double SteadyCpu, double PeakRssMiB, float[] Deltas)
 {
     public double Rate => Count / SteadyWall;
     public double CpuRate => Count / SteadyCpu;
@@ -100,19 +124,31 @@ internal static class Bench
     // script's enumeration TSS−R … TSS+R with R = ReferenceRadius.
     private const int ReferenceRadius = 1000;
 
-    public static ShapeResult Run(string shape, int[] channels, int hidden, string device, ReferenceRunner reference,
+    private const int Features = 2002;
+
+    public static ShapeResult Run(string shape, int[] channels, int hidden, string device, ReferenceRunner reference, int batch,
         int naiveMutations, int incrementalMutations, int referenceMutations)
     {
         Console.WriteLine($"[{shape}] building random weights");
-        Dictionary<string, Tensor> weights = RandomWeights(channels, hidden, 2002, seed: 7);
+        Dictionary<string, Tensor> weights = RandomWeights(channels, hidden, Features, seed: 7);
         byte[] region = RandomRegion(RegionLength, seed: 11);
+        bool full = channels[5] == 640;
         try
         {
-            Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 4 }), region, naiveMutations, windowsPerMutation: 18);
-            Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = 32 }), region, incrementalMutations, windowsPerMutation: 0);
+            // The practical peak of this device and thread count, measured in this run right before and after the
+            // engines (the mean of both).
+            double sgemmBefore = Sgemm.Measure(device, out string sgemmShape);
+            Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = NaiveDeltaEngine.DefaultMutationsPerBatch }), region, naiveMutations, windowsPerMutation: 18, NaiveDeltaEngine.DefaultMutationsPerBatch);
+            Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = batch }), region, incrementalMutations, windowsPerMutation: 0, batch);
+            double sgemmAfter = Sgemm.Measure(device, out _);
+            double sgemm = (sgemmBefore + sgemmAfter) / 2;
+            Console.WriteLine($"  libtorch sgemm ({sgemmShape}, {torch.get_num_threads()} threads, {device}): {sgemm:F1} GFLOP/s (before the engines {sgemmBefore:F1}, after {sgemmAfter:F1})");
             // Both engines start with the same mutations, so the naive ones double as an exactness check at this shape.
             double incDiff = MaxDiff(naive.Deltas, inc.Deltas, naive.Deltas.Length);
             string check = $"max |incremental − naive| over the first {naiveMutations} mutations: {incDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})";
+            double naiveFlops = NaiveDeltaEngine.FlopsPerMutation(channels, hidden, Features);
+            double incFlops = IncrementalDeltaEngine.FlopsPerMutation(channels, hidden, Features);
+            string firstPass = FirstPass(inc, channels, hidden, incFlops);
 
             ReferenceResult? r = reference.Enabled
                 ? reference.Run(weights, region, tss: RegionLength / 2 + 1 + ReferenceRadius, ReferenceRadius, referenceMutations)
@@ -127,20 +163,49 @@ internal static class Bench
 
             var rows = new List<string[]>
             {
-                Table.Row(shape, "naive (TorchSharp)", naive.Open, naive.First, naive.Count, naive.SteadyWall, naive.SteadyCpu, naive.Rate, naive.WindowRate, naive.PeakRssMiB, "1.0×", r is null ? "–" : $"{naive.Rate / r.Rate:F2}×"),
-                Table.Row(shape, "incremental (TorchSharp)", inc.Open, inc.First, inc.Count, inc.SteadyWall, inc.SteadyCpu, inc.Rate, null, inc.PeakRssMiB, $"{inc.Rate / naive.Rate:F1}×", r is null ? "–" : $"{inc.Rate / r.Rate:F1}×"),
+                Table.Row(shape, "naive (TorchSharp)", naive.Batch.ToString(CultureInfo.InvariantCulture), naive.Open, naive.First, naive.Count, naive.SteadyWall, naive.SteadyCpu, naive.Rate, naive.WindowRate,
+                    naiveFlops, sgemm, naive.PeakRssMiB, "1.0×", r is null ? "–" : $"{naive.Rate / r.Rate:F2}×"),
+                Table.Row(shape, "incremental (TorchSharp)", inc.Batch.ToString(CultureInfo.InvariantCulture), inc.Open, inc.First, inc.Count, inc.SteadyWall, inc.SteadyCpu, inc.Rate, null,
+                    incFlops, sgemm, inc.PeakRssMiB, $"{inc.Rate / naive.Rate:F1}×", r is null ? "–" : $"{inc.Rate / r.Rate:F1}×"),
             };
+            // The reference computes REF and ALT windows for every mutation: twice the naive engine's arithmetic.
             if (r is not null)
-                rows.Add(Table.Row(shape, $"reference (PyTorch {r.TorchVersion})", r.Setup, null, r.Count, r.Seconds, r.CpuSeconds, r.Rate, r.WindowRate,
-                    r.PeakRssMiB, $"{r.Rate / naive.Rate:F2}×", "1.0×", r.PeakGpuMiB));
+                rows.Add(Table.Row(shape, $"reference (PyTorch {r.TorchVersion})", "–", r.Setup, null, r.Count, r.Seconds, r.CpuSeconds, r.Rate, r.WindowRate,
+                    2 * naiveFlops, sgemm, r.PeakRssMiB, $"{r.Rate / naive.Rate:F2}×", "1.0×", r.PeakGpuMiB));
             else
-                rows.Add([shape, "reference (PyTorch)", "skipped", "", "", "", "", "", "", "", "", "", ""]);
-            return new ShapeResult(shape, rows, naive, inc, r, inc.Rate / naive.Rate, check);
+                rows.Add([shape, "reference (PyTorch)", .. Enumerable.Repeat("", Table.Columns - 2).Select((_, i) => i == 0 ? "skipped" : "")]);
+            double share = inc.Rate * incFlops / 1e9 / sgemm;
+            return new ShapeResult(shape, full, rows, naive, inc, r, inc.Rate / naive.Rate, incDiff, share, check, firstPass);
         }
         finally
         {
             foreach (Tensor t in weights.Values) t.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The REF first pass, measured apart: the incremental engine's first Compute also computes the REF fc1 rows (and
+    /// fc2) of every window start it meets, the second one does not, so their difference is the REF cost.
+    /// </summary>
+    private static string FirstPass(Measurement inc, int[] channels, int hidden, double flopsPerMutation)
+    {
+        var mutationStarts = new HashSet<int>();
+        for (int i = 0; i < inc.Count; i++)
+        {
+            foreach (int s in VariantShifts.All) mutationStarts.Add(RegionLength / 2 + i / 3 + s - VariantShifts.CentreIndex);
+        }
+        int starts = mutationStarts.Count;
+        double seconds = Math.Max(0, inc.First - inc.SteadyWall);
+        // Per window start: fc1 over the whole window and fc2, on both strands.
+        double flops = 2 * (2.0 * 106 * channels[5] * hidden + 2.0 * hidden * Features);
+        if (seconds <= 0.05 * inc.First)
+            return $"REF first pass (incremental, first − steady pass): not measurable in this run (first pass {inc.First:F2} s, steady {inc.SteadyWall:F2} s: within the noise)";
+        double perStart = seconds / starts;
+        // A gene at ExPecto's radius 1000: 2,001 positions × 3 ALTs, 2,001 + 1,600 window starts.
+        double refShare = 3601 * perStart / (3601 * perStart + 6003 / inc.Rate);
+        return $"REF first pass (incremental, first − steady pass): {seconds:F2} s for {starts} window starts × 2 strands = {perStart * 1e3:F2} ms per start " +
+               $"({flops / 1e9:F3} GFLOP, {flops / perStart / 1e9:F1} GFLOP/s; one mutation: {flopsPerMutation / 1e9:F3} GFLOP); " +
+               $"a radius-1000 gene (3,601 starts, 6,003 mutations) spends {refShare:P0} of its engine time on them";
     }
 
     private static double MaxDiff(float[] a, float[] b, int count)
@@ -150,7 +215,7 @@ internal static class Bench
         return max;
     }
 
-    private static Measurement Time(Func<IMutationDeltaEngine> create, byte[] region, int count, int windowsPerMutation)
+    private static Measurement Time(Func<IMutationDeltaEngine> create, byte[] region, int count, int windowsPerMutation, int batch)
     {
         GC.Collect();
         Machine.ResetPeakRss();
@@ -178,7 +243,7 @@ internal static class Bench
         double steadyCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         double peak = Machine.PeakRssMiB();
         Console.WriteLine($"  {engine.Name}: open {open:F2} s, first {first:F2} s, steady {steady:F2} s wall / {steadyCpu:F2} s CPU for {count} mutations, peak RSS {peak:F0} MiB");
-        return new Measurement(count, windowsPerMutation, open, first, steady, steadyCpu, peak, deltas);
+        return new Measurement(count, windowsPerMutation, batch, open, first, steady, steadyCpu, peak, deltas);
     }
 
     private static byte[] RandomRegion(int length, int seed)
@@ -188,7 +253,7 @@ internal static class Bench
     }
 
     /// <summary>Beluga-shaped state dict with He-scaled Gaussian weights (keys and 4D conv shapes as in PyTorch).</summary>
-    private static Dictionary<string, Tensor> RandomWeights(int[] channels, int hidden, int features, int seed)
+    internal static Dictionary<string, Tensor> RandomWeights(int[] channels, int hidden, int features, int seed)
     {
         torch.random.manual_seed(seed);
         var dict = new Dictionary<string, Tensor>();
@@ -343,19 +408,60 @@ internal static class Machine
     }
 }
 
+/// <summary>libtorch's float32 matmul on the bench's device and thread count: the practical peak the engines are held to.</summary>
+internal static class Sgemm
+{
+    /// <summary>
+    /// GFLOP/s of an n×n·n×n TorchSharp mm (CPU n = 2048, CUDA n = 8192), repeated for ≥ 2 s after a warm-up: total
+    /// work over total wall time, so that on a loaded machine it averages over the load as the engines' cells do.
+    /// </summary>
+    public static double Measure(string device, out string shape)
+    {
+        Device dev = torch.device(device);
+        bool cuda = dev.type == DeviceType.CUDA;
+        int n = cuda ? 8192 : 2048;
+        shape = $"mm {n}×{n}·{n}×{n} float32";
+        using var scope = torch.NewDisposeScope();
+        using var inference = torch.inference_mode();
+        Tensor a = torch.randn(n, n, device: dev), b = torch.randn(n, n, device: dev);
+        void Once()
+        {
+            using Tensor c = a.mm(b);
+            if (cuda) torch.cuda.synchronize(dev);
+        }
+        Once();
+        int reps = 0;
+        var clock = Stopwatch.StartNew();
+        for (; reps < 3 || clock.Elapsed.TotalSeconds < 2; reps++) Once();
+        return reps * 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9;
+    }
+}
+
 internal static class Table
 {
     private static readonly string[] Header =
-        ["shape", "engine", "setup s", "first pass s", "mutations", "steady s", "steady CPU s", "mut/s", "mut/CPU-s", "windows/s", "peak RSS MiB", "vs naive", "vs reference"];
+        ["shape", "engine", "batch", "setup s", "first pass s", "mutations", "steady s", "steady CPU s", "mut/s", "mut/CPU-s", "windows/s",
+         "GFLOP/mut", "GFLOP/s", "% of sgemm", "h / 142.7 M", "peak RSS MiB", "vs naive", "vs reference"];
+
+    public static int Columns => Header.Length;
 
     internal static string F(double x) => x >= 100 ? x.ToString("F0") : x >= 1 ? x.ToString("F2") : x >= 0.01 ? x.ToString("G3") : x.ToString("0.000");
 
-    public static string[] Row(string shape, string engine, double setup, double? first, int count, double steady, double? steadyCpu, double rate,
-        double? windowRate, double peakRss, string vsNaive, string vsReference, double? peakGpu = null) =>
-    [
-        shape, engine, F(setup), first is { } f ? F(f) : "–", count.ToString(), F(steady), steadyCpu is { } c ? F(c) : "–", F(rate), steadyCpu is { } c2 ? F(count / c2) : "–",
-        windowRate is { } w ? F(w) : "–", peakGpu is { } g ? $"{peakRss:F0} (GPU {g:F0})" : peakRss.ToString("F0"), vsNaive, vsReference,
-    ];
+    /// <param name="flopsPerMutation">Arithmetic per mutation (the engine's FlopsPerMutation), for GFLOP/s and its share of <paramref name="sgemm"/>.</param>
+    public static string[] Row(string shape, string engine, string batch, double setup, double? first, int count, double steady, double? steadyCpu, double rate,
+        double? windowRate, double flopsPerMutation, double sgemm, double peakRss, string vsNaive, string vsReference, double? peakGpu = null)
+    {
+        double gflops = rate * flopsPerMutation / 1e9;
+        return
+        [
+            shape, engine, batch, F(setup), first is { } f ? F(f) : "–", count.ToString(), F(steady), steadyCpu is { } c ? F(c) : "–", F(rate), steadyCpu is { } c2 ? F(count / c2) : "–",
+            windowRate is { } w ? F(w) : "–", F(flopsPerMutation / 1e9), F(gflops), $"{gflops / sgemm:P0}", F(GenomeHours(rate)),
+            peakGpu is { } g ? $"{peakRss:F0} (GPU {g:F0})" : peakRss.ToString("F0"), vsNaive, vsReference,
+        ];
+    }
+
+    // Genome-wide saturation mutagenesis: 142.7 M mutations (issue 12), hours on this device at this rate.
+    private static double GenomeHours(double rate) => 142.7e6 / rate / 3600;
 
     /// <summary>Prints a Markdown table (pasteable into the READMEs as is).</summary>
     public static void Print(List<string[]> rows)

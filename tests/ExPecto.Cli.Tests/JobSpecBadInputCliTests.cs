@@ -38,7 +38,7 @@ public sealed class JobSpecBadInputCliTests : IDisposable
     [InlineData("radius not a number", "{\n \"radius\": \"abc\"\n}", "job.json:2:", "'radius' must be an integer", "\"abc\"")]
     [InlineData("radius a fraction", "{\n \"radius\": 1.5\n}", "job.json:2:", "'radius' must be an integer")]
     [InlineData("negative radius", "{ \"radius\": -1 }", "job.json", "radius must be ≥ 0, found -1")]
-    [InlineData("batch size 0", "{ \"batchSize\": 0 }", "job.json", "batch size must be ≥ 1, found 0")]
+    [InlineData("negative batch size", "{ \"batchSize\": -1 }", "job.json", "batch size must be ≥ 1 (or 0: each worker's device default), found -1")]
     [InlineData("negative threshold", "{ \"threshold\": -0.5 }", "job.json", "threshold must be ≥ 0")]
     [InlineData("path not a string", "{\n \"genome\": 5\n}", "job.json:2:", "'genome' must be a string")]
     [InlineData("params not an object", "{\n\n \"params\": [1]\n}", "job.json:3:", "'params' must be an object")]

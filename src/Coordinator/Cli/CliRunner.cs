@@ -33,6 +33,11 @@ internal static class CliRunner
             Console.Error.WriteLine($"expecto: error: {e.Message}");
             return ExitBadInput;
         }
+        catch (ClusterUnreachableException e)
+        {
+            Console.Error.WriteLine($"expecto: error: {e.Message}");
+            return ExitFailure;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("expecto: cancelled");

@@ -16,6 +16,8 @@ internal static class ClusterClient
         var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
         cluster.Port = 0;
         cluster.Seeds = seeds;
+        // A client's operator sees it wait and its asks time out; giving up on joining is for supervised nodes.
+        cluster.ShutdownAfterUnsuccessfulJoinSeedNodes = TimeSpan.Zero;
         builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
             .WithExPectoCluster(cluster, Roles.Client)
             .WithJobManagerProxy());
@@ -26,9 +28,18 @@ internal static class ClusterClient
             var jm = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<JobManager>(ct);
             return await use(jm);
         }
+        catch (AskTimeoutException)
+        {
+            // The asks were retried while a coordinator might still be starting; after that it is one line, not a trace.
+            throw new ClusterUnreachableException(
+                $"no coordinator answered through the seed nodes {seeds}: is the cluster running (`expecto serve`, a seed), and are these its seed addresses?");
+        }
         finally
         {
             await host.StopAsync(CancellationToken.None);
         }
     }
 }
+
+/// <summary>No coordinator could be reached through the given seeds: one line on stderr, exit 1.</summary>
+internal sealed class ClusterUnreachableException(string message) : Exception(message);

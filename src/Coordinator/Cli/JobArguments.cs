@@ -24,7 +24,7 @@ internal sealed class JobArguments
     public Option<int?> Radius { get; } = new("--radius") { Description = $"Mutated positions each side of the TSS (default {RealRadius}; {DemoRadius} on the bundled demo)" };
     public Option<double> Threshold { get; } = new("--threshold") { Description = "|effect| for a strong row (natural-log fold change)", DefaultValueFactory = _ => 0.3 };
     public Option<string> Engine { get; } = new("--engine") { Description = "Mutation delta engine: incremental or naive (test builds: fake, with --enable-test-hooks)", DefaultValueFactory = _ => "incremental" };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = BatchSizeMeaning, DefaultValueFactory = _ => MutagenesisOptions.DefaultBatchSize };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = BatchSizeMeaning, DefaultValueFactory = _ => 0 };
 
     public Option<string> Precision { get; } = PrecisionOption();
 
@@ -32,7 +32,8 @@ internal sealed class JobArguments
     public static Option<string> PrecisionOption() =>
         new(ComputePrecisions.OptionName) { Description = ComputePrecisions.Description, DefaultValueFactory = _ => "fp32" };
 
-    public const string BatchSizeMeaning = "Mutations per engine call (bounds memory; results do not depend on it)";
+    public const string BatchSizeMeaning = "Mutations per engine call (bounds memory; results do not depend on it beyond float rounding); " +
+        "0 (default): the device kind's default, 64 on a CPU and 1024 on CUDA (bench/README.md)";
     public Option<FileInfo?> Spec { get; } = new("--spec") { Description = "Job spec file (JSON with the same fields as these flags; docs/operations.md); the other job flags are then not used" };
     public Option<string[]> Parameters { get; } = new("--param") { Description = "Engine parameter key=value (repeatable); only parameters the engine reads (the real engines read none)", AllowMultipleArgumentsPerToken = false };
 

@@ -16,8 +16,9 @@ internal static class MutagenesisCommand
 {
     public static Command Create()
     {
-        // One meaning of the batch size with `run` and the workers: mutations per engine call (same default).
-        var science = new ScienceOptions(JobArguments.BatchSizeMeaning, MutagenesisOptions.DefaultBatchSize);
+        // One meaning of the batch size with `run` and the workers: mutations per engine call (same default: 0 = the
+        // device kind's, resolved by ScienceOptions).
+        var science = new ScienceOptions(JobArguments.BatchSizeMeaning, 0);
         var genes = new Option<string>("--genes") { Description = "Genes: ID,ID,… | @file | chrom:chr20 | all", DefaultValueFactory = _ => "all" };
         var radius = new Option<int>("--radius") { Description = "Mutate every position TSS−R..TSS+R (ExPecto: 1000)", DefaultValueFactory = _ => MutagenesisOptions.DefaultRadius };
         var output = new Option<string>("--out") { Description = "Dataset folder (effects/, strong_effects/, genes.parquet)", Required = true };

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ExPecto.Beluga;
+using ExPecto.Beluga.Ism;
 using ExPecto.Core;
 using ExPecto.Core.Annotation;
 using ExPecto.Core.Genome;
@@ -9,6 +10,7 @@ namespace ExPecto.Coordinator.Cli;
 
 /// <summary>The inputs every science command shares. Omitted paths default to the bundled demo.</summary>
 /// <param name="batchSizeMeaning">What --batch-size counts for this command (mutagenesis: mutations per engine call, as in `run`).</param>
+/// <param name="batchSizeDefault">0: the device kind's default mutations per batch (<see cref="DeltaEngineOptions.DefaultMutationsPerBatch"/>).</param>
 internal sealed class ScienceOptions(string batchSizeMeaning = "Windows per forward pass", int batchSizeDefault = 32)
 {
     public Option<string?> Genome { get; } = new("--genome") { Description = "Indexed FASTA (plain + .fai, or BGZF + .fai + .gzi); default: the bundled demo genome" };
@@ -43,6 +45,7 @@ internal sealed class ScienceOptions(string batchSizeMeaning = "Windows per forw
             }
         }
         int batch = parse.GetValue(BatchSize);
+        if (batch == 0 && batchSizeDefault == 0) batch = DeltaEngineOptions.DefaultMutationsPerBatch(parse.GetValue(Device)!);
         if (batch < 1) throw new InputException($"--batch-size must be at least 1, got {batch}");
         return new ResolvedInputs(
             genome ?? Cli.Demo.Genome(demoDir!),

@@ -31,7 +31,8 @@ public sealed record JobRequest
     public int? Radius { get; init; }
     public double Threshold { get; init; } = 0.3;
     public string Engine { get; init; } = "incremental";
-    public int BatchSize { get; init; } = 64;
+    /// <summary>Mutations per engine call; 0 (the default): each worker's device default (DeltaEngineOptions: CPU 64, CUDA 1024).</summary>
+    public int BatchSize { get; init; }
 
     /// <summary>The engine's arithmetic (`--precision`); fp32 is the exact default.</summary>
     public ExPecto.Core.Chromatin.ComputePrecision Precision { get; init; } = ExPecto.Core.Chromatin.ComputePrecision.Fp32;
@@ -76,7 +77,7 @@ public sealed record JobRequest
             if (!File.Exists(path)) throw new InputException(source, null, $"{what}: {path} does not exist");
         int radius = Radius ?? (demo ? DemoRadius : RealRadius);
         if (radius < 0) throw new InputException(source, null, $"radius must be ≥ 0, found {radius.ToString(CultureInfo.InvariantCulture)}");
-        if (BatchSize < 1) throw new InputException(source, null, $"batch size must be ≥ 1, found {BatchSize.ToString(CultureInfo.InvariantCulture)}");
+        if (BatchSize < 0) throw new InputException(source, null, $"batch size must be ≥ 1 (or 0: each worker's device default), found {BatchSize.ToString(CultureInfo.InvariantCulture)}");
         if (!(Threshold >= 0)) throw new InputException(source, null, $"threshold must be ≥ 0, found {Threshold.ToString(CultureInfo.InvariantCulture)}");
         var spec = new JobSpec(genome, annotation, weights, models, Full(Out), radius, Threshold, Engine, BatchSize)
         {

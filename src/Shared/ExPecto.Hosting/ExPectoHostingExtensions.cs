@@ -91,6 +91,9 @@ public static class ExPectoHostingExtensions
             // No seeds: this node founds the cluster (works with port 0, where no address is known beforehand).
             builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
         }
+        bool giveUpJoining = seeds.Length > 0 && options.ShutdownAfterUnsuccessfulJoinSeedNodes > TimeSpan.Zero;
+        if (giveUpJoining)
+            builder.AddStartup((system, _) => AnnounceUnsuccessfulJoin(system, options, seeds));
         FileLogger.Path = options.LogFile;
         ExPecto.Admin.Logging.NodeLog.Role = string.Join(",", roles);
         string? logger = options.LogFile is not null ? "ExPecto.Hosting.FileLogger, ExPecto.Hosting"
@@ -101,6 +104,7 @@ public static class ExPectoHostingExtensions
             akka.cluster.split-brain-resolver.stable-after = {{(int)options.DowningStableAfter.TotalMilliseconds}}ms
             akka.cluster.failure-detector.acceptable-heartbeat-pause = {{(int)options.FailureDetectorPause.TotalMilliseconds}}ms
             akka.cluster.log-info = {{(options.LogMembership ? "on" : "off")}}
+            akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {{(giveUpJoining ? $"{(long)options.ShutdownAfterUnsuccessfulJoinSeedNodes.TotalMilliseconds}ms" : "off")}}
             # Akka's proxy warning fires at once, not after the period it names (SingletonWatch replaces it).
             akka.cluster.singleton-proxy.log-singleton-identification-failure = off
             akka.loglevel = {{(options.LogFile is null ? options.LogLevel : "INFO")}}
@@ -111,6 +115,27 @@ public static class ExPectoHostingExtensions
             akka.remote.dot-netty.tcp.receive-buffer-size = 16MiB
             """, HoconAddMode.Prepend);
         return builder.WithExPectoSerialization();
+    }
+
+    /// <summary>
+    /// One error line when this node gives up joining (<see cref="ClusterNodeOptions.ShutdownAfterUnsuccessfulJoinSeedNodes"/>):
+    /// Akka's own warning names the setting, not what to do about it.
+    /// </summary>
+    private static void AnnounceUnsuccessfulJoin(Akka.Actor.ActorSystem system, ClusterNodeOptions options, string[] seeds)
+    {
+        var shutdown = Akka.Actor.CoordinatedShutdown.Get(system);
+        shutdown.AddTask(Akka.Actor.CoordinatedShutdown.PhaseBeforeServiceUnbind, "expecto-join-unsuccessful", () =>
+        {
+            if (shutdown.ShutdownReason is not Akka.Actor.CoordinatedShutdown.ClusterJoinUnsuccessfulReason)
+                return Task.FromResult(Akka.Done.Instance);
+            // Akka.Hosting stops the host with exit code 0 here; a failure, so that Restart=on-failure supervisors act too.
+            Environment.ExitCode = -1;
+            ExPecto.Admin.Logging.NodeLog.Write("error",
+                $"{ExPecto.Admin.Logging.NodeLog.Role} node: could not join the cluster through {string.Join(", ", seeds)} within " +
+                $"{options.ShutdownAfterUnsuccessfulJoinSeedNodes} (Cluster:ShutdownAfterUnsuccessfulJoinSeedNodes); exiting with 255 for " +
+                "the supervisor to start this node again (docs/cluster.md, \"A node that cannot join\")");
+            return Task.FromResult(Akka.Done.Instance);
+        });
     }
 
     /// <summary>

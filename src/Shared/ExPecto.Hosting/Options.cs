@@ -37,6 +37,16 @@ public sealed class ClusterNodeOptions : IValidatedOptions
     public bool LogMembership { get; set; }
 
     /// <summary>
+    /// A node that joins through <see cref="Seeds"/> and is still not a member after this long gives up: it runs
+    /// coordinated shutdown and exits with 255, for its supervisor (Kubernetes, systemd) to start it again
+    /// (akka.cluster.shutdown-after-unsuccessful-join-seed-nodes). Without it, a node restarted on the same
+    /// host:port while the cluster still holds its previous incarnation can retry joining forever
+    /// (docs/cluster.md, "A node that cannot join"). Zero: retry forever (Akka's default). Not used by a node
+    /// without seeds (it founds the cluster).
+    /// </summary>
+    public TimeSpan ShutdownAfterUnsuccessfulJoinSeedNodes { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Split-brain resolver strategy, <see cref="DowningStrategies.KeepOldest"/> (default) or
     /// <see cref="DowningStrategies.KeepMajority"/>; every node of a cluster must agree. Keep-oldest keeps the side
     /// holding the oldest member (normally the first seed), so any number of workers may crash at once without the
@@ -70,6 +80,7 @@ public sealed class ClusterNodeOptions : IValidatedOptions
         OptionsValidation.OneOf(section + ":Downing", Downing, DowningStrategies.KeepOldest, DowningStrategies.KeepMajority);
         OptionsValidation.Positive(section + ":DowningStableAfter", DowningStableAfter);
         OptionsValidation.Positive(section + ":FailureDetectorPause", FailureDetectorPause);
+        OptionsValidation.NotNegative(section + ":ShutdownAfterUnsuccessfulJoinSeedNodes", ShutdownAfterUnsuccessfulJoinSeedNodes);
         OptionsValidation.OneOf(section + ":LogLevel", LogLevel, "DEBUG", "INFO", "WARNING", "ERROR", "OFF");
         Tls.Validate(section + ":Tls");
     }

@@ -40,7 +40,8 @@ public sealed class MutagenesisGeneProcessor(string engine, string device, IRead
             OutputDirectory = spec.OutputDir,
             Radius = spec.Radius,
             StrongThreshold = spec.Threshold,
-            BatchSize = spec.BatchSize,
+            // 0: this worker's device default (the engine resolves the same value).
+            BatchSize = spec.BatchSize > 0 ? spec.BatchSize : DeltaEngineOptions.DefaultMutationsPerBatch(device),
             VerifyChecksumsOnSkip = true,
             DeleteStaleTempFiles = false,
         });

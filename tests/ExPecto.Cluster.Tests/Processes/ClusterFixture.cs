@@ -61,6 +61,8 @@ public sealed class ClusterFixture() : ReferenceRunFixture(16)
             ["EXPECTO_COORDINATOR__SETTLEMENTRETRY"] = "00:00:01",
             ["EXPECTO_COORDINATOR__WORKERREREGISTRATIONGRACE"] = "00:00:03",
             ["EXPECTO_WORKER__HEARTBEATINTERVAL"] = "00:00:01",
+            // A node stuck joining gives up sooner than in production; LoopbackCluster then starts it again.
+            ["EXPECTO_CLUSTER__SHUTDOWNAFTERUNSUCCESSFULJOINSEEDNODES"] = "00:00:30",
             // The process tests run the fake engine and inject faults: every node loads the test hooks.
             [ExPecto.Hosting.TestHookSwitch.EnvironmentVariable] = "1",
             ["EXPECTO_TESTHOOKS__FAKEDELAY"] = TimeSpan.FromMilliseconds(delayMs).ToString(),

@@ -62,11 +62,14 @@ internal sealed class LoopbackCluster(ReferenceRunFixture? fixture = null) : IDi
     public void StartAll(IReadOnlyDictionary<string, string> env, int workers = 2,
         IReadOnlyDictionary<string, string>? coordinatorEnv = null, Func<int, IReadOnlyDictionary<string, string>>? workerEnv = null)
     {
-        Seed = Start("seed", NodeProcess.Seed, ["--port", SeedPort.ToString()], env);
+        StartSeed(env);
         StartCoordinator(coordinatorEnv is null ? env : Merge(env, coordinatorEnv));
         for (int i = 0; i < workers; i++)
             StartWorker($"worker{i + 1}", workerEnv is null ? env : Merge(env, workerEnv(i)));
     }
+
+    public NodeProcess StartSeed(IReadOnlyDictionary<string, string> env) =>
+        Seed = Start("seed", NodeProcess.Seed, ["--port", SeedPort.ToString()], env);
 
     public static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> env, IReadOnlyDictionary<string, string> extra)
     {
@@ -75,15 +78,41 @@ internal sealed class LoopbackCluster(ReferenceRunFixture? fixture = null) : IDi
         return merged;
     }
 
-    public NodeProcess StartCoordinator(IReadOnlyDictionary<string, string> env) =>
+    public NodeProcess StartCoordinator(IReadOnlyDictionary<string, string> env)
+    {
         Coordinator = Start($"coordinator-{_nodes.Count(n => n.Name.StartsWith("coordinator", StringComparison.Ordinal)) + 1}",
             NodeProcess.Expecto, ["serve", "--port", CoordinatorPort.ToString(), "--seed", $"127.0.0.1:{SeedPort}", "--state", State], env);
+        _restartable[Coordinator] = () => StartCoordinator(env);
+        return Coordinator;
+    }
 
     public NodeProcess StartWorker(string name, IReadOnlyDictionary<string, string> env)
     {
         var worker = Start(name, NodeProcess.Worker, ["--coordinator", Contacts, "--device", "cpu"], env);
         Workers.Add(worker);
+        _restartable[worker] = () => StartWorker(name + "+", env);
         return worker;
+    }
+
+    /// <summary>The line a node prints when it gives up joining (Cluster:ShutdownAfterUnsuccessfulJoinSeedNodes) and exits.</summary>
+    public const string GaveUpJoining = "could not join the cluster through";
+
+    private readonly Dictionary<NodeProcess, Func<NodeProcess>> _restartable = [];
+
+    /// <summary>
+    /// The supervisor's part, as Kubernetes restarts a pod that exits: a coordinator or worker that gave up joining
+    /// (restarted too quickly on the same address, docs/cluster.md "A node that cannot join") is started again.
+    /// </summary>
+    private void RestartNodesThatGaveUpJoining()
+    {
+        foreach (var (node, restart) in _restartable.ToList())
+        {
+            if (!node.HasExited || !node.Log.Contains(GaveUpJoining, StringComparison.Ordinal)) continue;
+            _restartable.Remove(node);
+            Workers.Remove(node);
+            Note($"{node.Name} gave up joining (exit {node.ExitCode}); starting it again, as its supervisor would");
+            restart();
+        }
     }
 
     /// <summary>Submits the fixture's job (without waiting for it) and returns its id.</summary>
@@ -121,6 +150,7 @@ internal sealed class LoopbackCluster(ReferenceRunFixture? fixture = null) : IDi
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
+            RestartNodesThatGaveUpJoining();
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"timed out after {timeout} waiting for {what}\n{Logs()}");
             await Task.Delay(100, TestContext.Current.CancellationToken);

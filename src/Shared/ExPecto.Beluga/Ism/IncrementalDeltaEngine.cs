@@ -1,5 +1,6 @@
 using ExPecto.Core.Chromatin;
 using ExPecto.Core.Transforms;
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,12 +8,14 @@ namespace ExPecto.Beluga.Ism;
 
 /// <summary>
 /// fastISM-style exact engine. A session runs the conv trunk once over the whole region and its reverse complement
-/// for all 16 pooling phases (<see cref="StrandTrunk"/>); REF fc1 pre-activations and probabilities are computed
+/// for all 16 pooling phases (<see cref="RegionTrunk"/>); REF fc1 pre-activations and probabilities are computed
 /// once per window start from those activations. A point mutation then changes only a bounded span per layer
 /// (a k = 8 convolution widens a changed range by 7 to the left; a pool maps [a, b] to [⌊a/4⌋, ⌊b/4⌋] of its
 /// phase), so each layer is recomputed on that span alone, spliced into the reference activations, and fc1 is
 /// updated as h = h_ref + W1[:, changed columns] · (new − ref conv6). Shifts s ≡ 0 (mod 16) share one phase and
-/// s ≡ 8 (mod 16) the other, so each mutation updates the trunk for two phases per strand.
+/// s ≡ 8 (mod 16) the other, so each mutation updates the trunk for two phases per strand. Both strands of a batch
+/// go through each layer as one batch, and the fc1 update runs one GEMM per fc1 column (W1 is read once per batch;
+/// see bench/README.md for why this formulation).
 /// Agrees with <see cref="NaiveDeltaEngine"/> up to float rounding.
 /// Not thread-safe: all torch work runs on the calling thread (TorchSharp scopes are per thread).
 /// </summary>
@@ -29,6 +32,11 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
     private const int SpanA5 = SpanP2 + K;              // 13
     private const int SpanA6 = SpanA5 + K;              // 20
 
+    // Update rows (mutation × strand) per conv tile and mutations per head tile: sized so that a tile's activations
+    // fit in a CPU's L2/L3 (measured in bench/README.md); results do not depend on them.
+    private const int UpdateTileRows = 128;
+    private const int HeadTileMutations = 32;
+
     private readonly IsmNetwork _network;
     private readonly DeltaEngineOptions _options;
 
@@ -36,11 +44,49 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
     public IncrementalDeltaEngine(IReadOnlyDictionary<string, Tensor> stateDict, DeltaEngineOptions? options = null)
     {
         _options = options ?? new DeltaEngineOptions();
-        if (_options.MutationsPerBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), "MutationsPerBatch must be at least 1");
+        if (_options.MutationsPerBatch < 0) throw new ArgumentOutOfRangeException(nameof(options), "MutationsPerBatch must be at least 1 (or 0 for the device default)");
         _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.ByColumn, _options.Precision);
     }
 
     public string Name => DeltaEngines.Incremental;
+
+    /// <summary>
+    /// Floating-point operations (multiply + add = 2) this engine spends per mutation, counted from its spans: per
+    /// strand conv1–4 over 8/15/12/19 output columns and conv5–6 over 13/20 columns at both pool-2 phases; fc1 for
+    /// each of the 18 (shift, strand) windows over the changed conv6 columns that fall inside it (166 per strand of
+    /// the 180 possible, whatever the channel widths); fc2 for the 18 windows. Padding (H, F to multiples of 64) and
+    /// the REF windows (once per window start, not per mutation) are not counted.
+    /// </summary>
+    /// <param name="channels">Output channels of conv1..conv6.</param>
+    public static double FlopsPerMutation(IReadOnlyList<int> channels, int hidden, int features)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(channels.Count, 6, nameof(channels));
+        int[] spans = [SpanA1, SpanA2, SpanA3, SpanA4, SpanA5, SpanA6];
+        int[] phases = [1, 1, 1, 1, 2, 2];
+        double conv = 0;
+        for (int i = 0; i < 6; i++)
+            conv += 2.0 * phases[i] * spans[i] * channels[i] * (i == 0 ? OneHot.Channels : channels[i - 1]) * IsmNetwork.Kernel;
+        long pairs = 0;
+        foreach (int s in VariantShifts.All)
+        {
+            // Window index of the mutation: forward 999 − s, reverse complement 1999 − (999 − s).
+            foreach (int index in new[] { MutationBatch.Centre - s, MutationBatch.WindowLength - 1 - (MutationBatch.Centre - s) })
+            {
+                int relative = FirstChangedColumn(index);
+                pairs += Math.Max(0, Math.Min(relative + SpanA6, IsmNetwork.FinalWidth) - Math.Max(relative, 0));
+            }
+        }
+        double fc1 = 2.0 * pairs * channels[5] * hidden;
+        double fc2 = 2.0 * MutationBatch.ShiftCount * RegionTrunk.Strands * hidden * features;
+        return RegionTrunk.Strands * conv + fc1 + fc2;
+    }
+
+    // First conv6 column (window coordinates, may be negative) a mutation at window index i changes: the span
+    // arithmetic of Update, which does not depend on the phase.
+    private static int FirstChangedColumn(int i) =>
+        FloorDiv(FloorDiv(i - 2 * K, IsmNetwork.Pool) - 2 * K, IsmNetwork.Pool) - 2 * K;
+
+    private static int FloorDiv(int a, int b) => (int)Math.Floor((double)a / b);
 
     public int FeatureCount => _network.FeatureCount;
 
@@ -52,13 +98,12 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
     {
         private readonly IncrementalDeltaEngine _engine;
         private readonly int _length;
-        // [0] forward strand, [1] reverse complement (rc[j] = complement(region[L − 1 − j])). Null when the region is
-        // too short to hold any valid mutation.
-        private readonly StrandTrunk[]? _strands;
-        // Forward window start → row of the three caches: REF fc1 pre-activations per strand and fwd/rc mean probabilities.
+        // Forward strand and reverse complement (rc[j] = complement(region[L − 1 − j])) in one trunk. Null when the
+        // region is too short to hold any valid mutation.
+        private readonly RegionTrunk? _trunk;
+        // Forward window start → row of the two caches: REF fc1 pre-activations [fwd | rc] and fwd/rc mean probabilities.
         private readonly Dictionary<int, long> _refRow = [];
-        private readonly RowCache _hiddenFwd;
-        private readonly RowCache _hiddenRc;
+        private readonly RowCache _hidden;
         private readonly RowCache _refMean;
 
         public Session(IncrementalDeltaEngine engine, byte[] region)
@@ -66,8 +111,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             _engine = engine;
             _length = region.Length;
             IsmNetwork net = engine._network;
-            _hiddenFwd = new RowCache(net.Hidden, net.Device);
-            _hiddenRc = new RowCache(net.Hidden, net.Device);
+            _hidden = new RowCache(RegionTrunk.Strands * net.PaddedHidden, net.Device);
             _refMean = new RowCache(net.FeatureCount, net.Device);
             if (MutationBatch.MaxOffset(_length) < MutationBatch.MinOffset) return;
 
@@ -75,16 +119,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             for (int j = 0; j < _length; j++) rc[j] = OneHot.Complement(region[_length - 1 - j]);
             using var inference = torch.inference_mode();
             using var precision = net.EnterPrecision();
-            var fwdTrunk = new StrandTrunk(net, region);
-            try
-            {
-                _strands = [fwdTrunk, new StrandTrunk(net, rc)];
-            }
-            catch
-            {
-                fwdTrunk.Dispose();
-                throw;
-            }
+            _trunk = new RegionTrunk(net, region, rc);
         }
 
         public void Compute(ReadOnlySpan<PointMutation> mutations, Span<float> deltas)
@@ -95,20 +130,21 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             if (mutations.IsEmpty) return;
             using var precision = net.EnterPrecision();
             int shifts = MutationBatch.ShiftCount;
-            int perBatch = _engine._options.MutationsPerBatch;
+            int perBatch = _engine._options.ResolvedMutationsPerBatch;
             for (int first = 0; first < mutations.Length; first += perBatch)
             {
                 ReadOnlySpan<PointMutation> chunk = mutations.Slice(first, Math.Min(perBatch, mutations.Length - first));
                 using var scope = torch.NewDisposeScope();
                 using var inference = torch.inference_mode();
                 EnsureReference(chunk);
-                Tensor delta = ComputeChunk(chunk);
-                MutationBatch.CopyOut(delta, deltas.Slice(first * shifts * features, chunk.Length * shifts * features));
+                ComputeChunk(chunk, deltas.Slice(first * shifts * features, chunk.Length * shifts * features));
             }
         }
 
-        /// <summary>Δ for one chunk: [chunk × 9, F], shift-major within each mutation.</summary>
-        private Tensor ComputeChunk(ReadOnlySpan<PointMutation> chunk)
+        /// <summary>Δ for one chunk into <paramref name="dest"/> ([chunk × 9, F], shift-major within each mutation).</summary>
+        // Host loops run once per batch: optimised from the first call (tier-0 code is several times slower).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ComputeChunk(ReadOnlySpan<PointMutation> chunk, Span<float> dest)
         {
             IsmNetwork net = _engine._network;
             Device device = net.Device;
@@ -117,162 +153,211 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             int c6 = net.Channels[5];
             int width = IsmNetwork.FinalWidth;
 
-            // Per strand: mutation position, base channel and first phase (the other is 8 away).
-            var spans = new (Tensor Delta, long[] Start, int[] Phase)[2];
-            for (int strand = 0; strand < 2; strand++)
+            // Update rows r = 2b + strand: mutation position, base channel and first phase (the other is 8 away) in
+            // that strand's coordinates.
+            int m = RegionTrunk.Strands * n;
+            var rowStrand = new int[m];
+            var position = new long[m];
+            var channel = new int[m];
+            var phase = new int[m];
+            for (int b = 0; b < n; b++)
             {
-                var position = new long[n];
-                var channel = new int[n];
-                var phase = new int[n];
-                for (int b = 0; b < n; b++)
+                for (int strand = 0; strand < RegionTrunk.Strands; strand++)
                 {
+                    int r = RegionTrunk.Strands * b + strand;
                     int p = chunk[b].Offset;
                     int c = OneHot.Channel(chunk[b].Alt);
                     // The shift-0 window's phase; every other shift is a multiple of 8 bp away.
                     int start = MutationBatch.WindowStart(p, 0);
-                    position[b] = strand == 0 ? p : _length - 1 - p;
-                    channel[b] = strand == 0 ? c : OneHot.Channels - 1 - c;
-                    phase[b] = Mod16(strand == 0 ? start : _length - MutationBatch.WindowLength - start);
+                    rowStrand[r] = strand;
+                    position[r] = strand == 0 ? p : _length - 1 - p;
+                    channel[r] = strand == 0 ? c : OneHot.Channels - 1 - c;
+                    phase[r] = Mod16(strand == 0 ? start : _length - MutationBatch.WindowLength - start);
                 }
-                spans[strand] = Update(_strands![strand], position, channel, phase);
             }
+            // The conv update runs in tiles of rows so that its activations stay in cache; span rows of tile
+            // [r0, r0 + t) are 2·r0 + i (first phase) and 2·r0 + t + i (other phase).
+            var spanStart = new long[2 * m];
+            var spanPhase = new int[2 * m];
+            var tiles = new List<Tensor>();
+            for (int r0 = 0; r0 < m; r0 += UpdateTileRows)
+            {
+                int t = Math.Min(UpdateTileRows, m - r0);
+                (Tensor d, long[] st, int[] ph) = Update(rowStrand[r0..(r0 + t)], position[r0..(r0 + t)], channel[r0..(r0 + t)], phase[r0..(r0 + t)]);
+                tiles.Add(d);
+                Array.Copy(st, 0, spanStart, 2 * r0, 2 * t);
+                Array.Copy(ph, 0, spanPhase, 2 * r0, 2 * t);
+            }
+            Tensor spanDelta = tiles.Count == 1 ? tiles[0] : torch.cat(tiles, 0);
 
-            // Entries e = (b·9 + k)·2 + strand, grouped by where the changed conv6 span falls in the window.
+            // fc1 entries e = (b·9 + k)·2 + strand. Each changed conv6 column t of an entry's span that falls inside
+            // its window (at window column c) is one pair; pairs are bucketed by c so that each W1 column block
+            // [C6, H] is read once for the whole batch.
             int entries = n * shifts * 2;
-            var groups = new Dictionary<(int Strand, long Relative), (List<long> Entry, List<long> Span)>();
             var refSlot = new long[n * shifts];
+            var pairColumn = new int[entries * SpanA6];
+            var pairEntry = new long[entries * SpanA6];
+            var pairSource = new long[entries * SpanA6];
+            var perColumn = new int[width + 1];
+            int pairs = 0;
             for (int b = 0; b < n; b++)
             {
                 for (int k = 0; k < shifts; k++)
                 {
                     int start = MutationBatch.WindowStart(chunk[b].Offset, VariantShifts.All[k]);
                     refSlot[b * shifts + k] = _refRow[start];
-                    for (int strand = 0; strand < 2; strand++)
+                    for (int strand = 0; strand < RegionTrunk.Strands; strand++)
                     {
                         int windowStart = strand == 0 ? start : _length - MutationBatch.WindowLength - start;
-                        int phase = Mod16(windowStart);
-                        long column = (windowStart - phase) / StrandTrunk.Phases;
-                        (Tensor _, long[] spanStart, int[] spanPhase) = spans[strand];
-                        int j = phase == spanPhase[b] ? b : b + n;
-                        if (spanPhase[j] != phase) throw new InvalidOperationException("window phase matches neither updated phase");
-                        var key = (strand, spanStart[j] - column);
-                        if (!groups.TryGetValue(key, out var group))
+                        int ph = Mod16(windowStart);
+                        long column = (windowStart - ph) / RegionTrunk.Phases;
+                        int r = RegionTrunk.Strands * b + strand;
+                        int r0 = r / UpdateTileRows * UpdateTileRows, tile = Math.Min(UpdateTileRows, m - r0);
+                        int j = 2 * r0 + (r - r0) + (ph == spanPhase[2 * r0 + (r - r0)] ? 0 : tile);
+                        if (spanPhase[j] != ph) throw new InvalidOperationException("window phase matches neither updated phase");
+                        long relative = spanStart[j] - column;
+                        int entry = (b * shifts + k) * 2 + strand;
+                        for (int t = 0; t < SpanA6; t++)
                         {
-                            group = ([], []);
-                            groups[key] = group;
+                            // Changed columns outside the window's 0..105 do not reach fc1.
+                            long c = relative + t;
+                            if (c < 0 || c >= width) continue;
+                            pairColumn[pairs] = (int)c;
+                            pairEntry[pairs] = entry;
+                            pairSource[pairs] = (long)j * SpanA6 + t;
+                            perColumn[c + 1]++;
+                            pairs++;
                         }
-                        group.Entry.Add((b * shifts + k) * 2 + strand);
-                        group.Span.Add(j);
                     }
                 }
             }
-
-            Tensor w1 = net.Fc1WeightByColumn!;
-            Tensor hiddenDelta = torch.zeros([entries, net.Hidden], ScalarType.Float32, device);
-            foreach (((int strand, long relative), (List<long> entry, List<long> span)) in groups)
+            // Counting sort by column: pairs of column c occupy [perColumn[c], perColumn[c + 1]).
+            for (int c = 0; c < width; c++) perColumn[c + 1] += perColumn[c];
+            var fill = (int[])perColumn.Clone();
+            var sortedEntry = new long[pairs];
+            var sortedSource = new long[pairs];
+            for (int i = 0; i < pairs; i++)
             {
-                // Changed columns outside the window's 0..105 do not reach fc1.
-                long lo = Math.Max(relative, 0), hi = Math.Min(relative + SpanA6, width);
-                if (hi <= lo) continue;
-                Tensor d = spans[strand].Delta.index_select(0, MutationBatch.LongTensor([.. span], device))
-                    .narrow(1, lo - relative, hi - lo).reshape(span.Count, (hi - lo) * c6);
-                // Accumulated in float32 from here on (bf16: the product's own rounding is all that is lost).
-                Tensor contribution = d.mm(w1.narrow(0, lo * c6, (hi - lo) * c6)).to(ScalarType.Float32);
-                hiddenDelta.index_copy_(0, MutationBatch.LongTensor([.. entry], device), contribution);
+                int at = fill[pairColumn[i]]++;
+                sortedEntry[at] = pairEntry[i];
+                sortedSource[at] = pairSource[i];
             }
 
+            Tensor w1 = net.Fc1WeightByColumn!;
+            int hidden = net.PaddedHidden;
+            Tensor gathered = spanDelta.view(-1, c6).index_select(0, MutationBatch.LongTensor(sortedSource, device));
+            Tensor entryIndex = MutationBatch.LongTensor(sortedEntry, device);
             Tensor slots = MutationBatch.LongTensor(refSlot, device);
-            Tensor hiddenRef = torch.stack([_hiddenFwd.Select(slots), _hiddenRc.Select(slots)], 1).reshape(entries, net.Hidden);
-            Tensor both = net.Head(hiddenRef + hiddenDelta).view(n * shifts, 2, net.FeatureCount);
-            Tensor alt = (both.select(1, 0) + both.select(1, 1)) * 0.5f;
-            return alt - _refMean.Select(slots);
+            // h = h_ref + Σ_c (new − ref conv6 column) · W1 block c, accumulated into a copy of h_ref.
+            Tensor h = _hidden.Select(slots).view(entries, hidden);
+            for (int c = 0; c < width; c++)
+            {
+                int count = perColumn[c + 1] - perColumn[c];
+                if (count == 0) continue;
+                // Accumulated in float32 from here on (bf16: the product's own rounding is all that is lost).
+                Tensor product = gathered.narrow(0, perColumn[c], count).mm(w1.narrow(0, (long)c * c6, c6)).to(ScalarType.Float32);
+                h.index_add_(0, entryIndex.narrow(0, perColumn[c], count), product, 1);
+            }
+
+            // Head in tiles of mutations (its [rows, F'] intermediates stay in cache), written straight to dest.
+            int features = net.FeatureCount;
+            Tensor refMean = _refMean.Select(slots);
+            for (int b0 = 0; b0 < n; b0 += HeadTileMutations)
+            {
+                int t = Math.Min(HeadTileMutations, n - b0);
+                Tensor both = net.PaddedHead(h.narrow(0, b0 * shifts * 2, t * shifts * 2)).view(t * shifts, 2, -1);
+                Tensor delta = (both.select(1, 0) + both.select(1, 1)).mul_(0.5f).narrow(1, 0, features)
+                    .sub_(refMean.narrow(0, b0 * shifts, t * shifts));
+                MutationBatch.CopyOut(delta, dest.Slice(b0 * shifts * features, t * shifts * features));
+            }
         }
 
         /// <summary>
-        /// Recomputes, for a batch of point mutations on one strand, the conv6 columns they can change at two
-        /// phases each (phase[b] and phase[b] + 8). Returns Delta [2n, 20, C6] = new − REF conv6 (rows j &lt; n at
-        /// phase[j], rows n + j at the other phase), the first changed conv6 column of each row in its phase's
+        /// Recomputes, for a batch of m point-mutation rows (each on one strand), the conv6 columns they can change at
+        /// two phases each (phase[r] and phase[r] + 8). Returns Delta [2m, 20, C6] = new − REF conv6 (rows j &lt; m at
+        /// phase[j], rows m + j at the other phase), the first changed conv6 column of each row in its phase's
         /// coordinates, and each row's phase.
         /// </summary>
-        private (Tensor Delta, long[] Start, int[] Phase) Update(StrandTrunk trunk, long[] position, int[] channel, int[] phase)
+        // Host loops run once per batch: optimised from the first call (tier-0 code is several times slower).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private (Tensor Delta, long[] Start, int[] Phase) Update(int[] strand, long[] position, int[] channel, int[] phase)
         {
             IsmNetwork net = _engine._network;
+            RegionTrunk trunk = _trunk!;
             Device device = net.Device;
-            int n = position.Length;
-            var ones = new float[n * OneHot.Channels];
-            for (int b = 0; b < n; b++) ones[b * OneHot.Channels + channel[b]] = 1f;
-            Tensor alt = torch.tensor(ones, [n, OneHot.Channels, 1]).to(device);
+            int m = position.Length;
+            var ones = new float[m * OneHot.Channels];
+            for (int r = 0; r < m; r++) ones[r * OneHot.Channels + channel[r]] = 1f;
+            Tensor alt = torch.tensor(ones, [m, OneHot.Channels, 1]).to(device);
 
             // Full resolution: A1 changes on [P − 7, P], A2 on [P − 14, P].
-            var start = new long[n];
-            var offset = new long[n];
-            for (int b = 0; b < n; b++) (start[b], offset[b]) = (position[b] - K, K);
+            var start = new long[m];
+            var offset = new long[m];
+            for (int r = 0; r < m; r++) (start[r], offset[r]) = (trunk.X.Offset(strand[r], 0) + position[r] - K, K);
             Tensor a1 = net.Conv(0, Splice(trunk.X, start, SpanA1 + K, alt, offset));
-            for (int b = 0; b < n; b++) start[b] = position[b] - 2 * K;
+            for (int r = 0; r < m; r++) start[r] = trunk.A1.Offset(strand[r], 0) + position[r] - 2 * K;
             Tensor a2 = net.Conv(1, Splice(trunk.A1, start, SpanA2 + K, a1, offset));
 
             // Pool 1 at p1 = phase mod 4 (shared by both phases): P1 changes on [k0, k0 + 4], k0 = ⌊(P − 14 − p1) / 4⌋.
-            var k0 = new long[n];
-            for (int b = 0; b < n; b++)
+            var k0 = new long[m];
+            for (int r = 0; r < m; r++)
             {
-                int sub = phase[b] % StrandTrunk.SubPhases;
-                long lo = position[b] - 2 * K;
-                k0[b] = (lo - sub) / IsmNetwork.Pool;
-                start[b] = sub + IsmNetwork.Pool * k0[b];
-                offset[b] = lo - start[b];
+                int sub = phase[r] % RegionTrunk.SubPhases;
+                long lo = position[r] - 2 * K;
+                k0[r] = (lo - sub) / IsmNetwork.Pool;
+                long local = sub + IsmNetwork.Pool * k0[r];
+                start[r] = trunk.A2.Offset(strand[r], 0) + local;
+                offset[r] = lo - local;
             }
             Tensor p1 = IsmNetwork.MaxPool(Splice(trunk.A2, start, IsmNetwork.Pool * SpanP1, a2, offset));
-            for (int b = 0; b < n; b++)
+            for (int r = 0; r < m; r++)
             {
-                int sub = phase[b] % StrandTrunk.SubPhases;
-                start[b] = trunk.P1Offset[sub] + k0[b] - K;
-                offset[b] = K;
+                int sub = phase[r] % RegionTrunk.SubPhases;
+                start[r] = trunk.P1.Offset(strand[r], sub) + k0[r] - K;
+                offset[r] = K;
             }
             Tensor a3 = net.Conv(2, Splice(trunk.P1, start, SpanA3 + K, p1, offset));
-            for (int b = 0; b < n; b++)
-            {
-                int sub = phase[b] % StrandTrunk.SubPhases;
-                start[b] = trunk.A3Offset[sub] + k0[b] - 2 * K;
-            }
+            for (int r = 0; r < m; r++) start[r] = trunk.A3.Offset(strand[r], phase[r] % RegionTrunk.SubPhases) + k0[r] - 2 * K;
             Tensor a4 = net.Conv(3, Splice(trunk.A3, start, SpanA4 + K, a3, offset));
 
-            // Pool 2 at q = φ / 4 for both phases: rows j < n at phase[j], rows n + j at phase[j] + 8.
+            // Pool 2 at q = φ / 4 for both phases: rows j < m at phase[j], rows m + j at phase[j] + 8.
             Tensor a4Both = torch.cat([a4, a4], 0);
-            var phases = new int[2 * n];
-            var k1 = new long[2 * n];
-            var start2 = new long[2 * n];
-            var offset2 = new long[2 * n];
-            for (int j = 0; j < 2 * n; j++)
+            var phases = new int[2 * m];
+            var k1 = new long[2 * m];
+            var start2 = new long[2 * m];
+            var offset2 = new long[2 * m];
+            for (int j = 0; j < 2 * m; j++)
             {
-                int b = j % n;
-                int ph = j < n ? phase[b] : (phase[b] + StrandTrunk.Phases / 2) % StrandTrunk.Phases;
-                int sub = ph % StrandTrunk.SubPhases, q = ph / StrandTrunk.SubPhases;
-                long lo = k0[b] - 2 * K;
+                int r = j % m;
+                int ph = j < m ? phase[r] : (phase[r] + RegionTrunk.Phases / 2) % RegionTrunk.Phases;
+                int sub = ph % RegionTrunk.SubPhases, q = ph / RegionTrunk.SubPhases;
+                long lo = k0[r] - 2 * K;
                 phases[j] = ph;
                 k1[j] = (lo - q) / IsmNetwork.Pool;
                 long local = q + IsmNetwork.Pool * k1[j];
-                start2[j] = trunk.A4Offset[sub] + local;
+                start2[j] = trunk.A4.Offset(strand[r], sub) + local;
                 offset2[j] = lo - local;
             }
             Tensor p2 = IsmNetwork.MaxPool(Splice(trunk.A4, start2, IsmNetwork.Pool * SpanP2, a4Both, offset2));
-            for (int j = 0; j < 2 * n; j++)
+            for (int j = 0; j < 2 * m; j++)
             {
-                start2[j] = trunk.P2Offset[phases[j]] + k1[j] - K;
+                start2[j] = trunk.P2.Offset(strand[j % m], phases[j]) + k1[j] - K;
                 offset2[j] = K;
             }
             Tensor a5 = net.Conv(4, Splice(trunk.P2, start2, SpanA5 + K, p2, offset2));
-            for (int j = 0; j < 2 * n; j++) start2[j] = trunk.A5Offset[phases[j]] + k1[j] - 2 * K;
+            for (int j = 0; j < 2 * m; j++) start2[j] = trunk.A5.Offset(strand[j % m], phases[j]) + k1[j] - 2 * K;
             Tensor a6 = net.Conv(5, Splice(trunk.A5, start2, SpanA6 + K, a5, offset2));
 
             // New − REF conv6 over columns [k1 − 14, k1 + 5] of each row's phase, laid out [row, column, channel].
-            var rows = new long[2 * n * SpanA6];
-            var first = new long[2 * n];
-            for (int j = 0; j < 2 * n; j++)
+            var rows = new long[2 * m * SpanA6];
+            var first = new long[2 * m];
+            for (int j = 0; j < 2 * m; j++)
             {
                 first[j] = k1[j] - 2 * K;
-                for (int t = 0; t < SpanA6; t++) rows[j * SpanA6 + t] = trunk.A6Offset[phases[j]] + first[j] + t;
+                long at = trunk.A6Offsets.Offset(strand[j % m], phases[j]) + first[j];
+                for (int t = 0; t < SpanA6; t++) rows[j * SpanA6 + t] = at + t;
             }
-            Tensor reference = trunk.A6Rows.index_select(0, MutationBatch.LongTensor(rows, device)).view(2 * n, SpanA6, -1);
+            Tensor reference = trunk.A6Rows.index_select(0, MutationBatch.LongTensor(rows, device)).view(2 * m, SpanA6, -1);
             Tensor delta = a6.permute(0, 2, 1) - reference;
             return (delta.contiguous(), first, phases);
         }
@@ -281,11 +366,13 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
         /// [n, C, width]: columns start[b] .. start[b] + width − 1 of <paramref name="reference"/> [C, N], with
         /// <paramref name="fresh"/> [n, C, w] written over columns offset[b] .. offset[b] + w − 1.
         /// </summary>
-        private Tensor Splice(Tensor reference, long[] start, int width, Tensor fresh, long[] offset)
+        // Host loops run once per batch: optimised from the first call (tier-0 code is several times slower).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private Tensor Splice(RegionTrunk.Level reference, long[] start, int width, Tensor fresh, long[] offset)
         {
             Device device = _engine._network.Device;
             int n = start.Length;
-            long channels = reference.shape[0];
+            long channels = reference.Values.shape[0];
             long freshWidth = fresh.shape[2];
             var gather = new long[n * width];
             var scatter = new long[n * freshWidth];
@@ -294,7 +381,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
                 for (int t = 0; t < width; t++) gather[b * width + t] = start[b] + t;
                 for (int t = 0; t < freshWidth; t++) scatter[b * freshWidth + t] = offset[b] + t;
             }
-            Tensor spliced = reference.index_select(1, MutationBatch.LongTensor(gather, device))
+            Tensor spliced = reference.Values.index_select(1, MutationBatch.LongTensor(gather, device))
                 .view(channels, n, width).permute(1, 0, 2).contiguous();
             Tensor index = MutationBatch.LongTensor(scatter, device).view(n, 1, freshWidth).expand(n, channels, freshWidth);
             return spliced.scatter_(2, index, fresh);
@@ -305,51 +392,55 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
         {
             var missing = new List<int>();
             var seen = new HashSet<int>();
-            foreach (PointMutation m in chunk)
+            foreach (PointMutation mutation in chunk)
             {
                 foreach (int s in VariantShifts.All)
                 {
-                    int start = MutationBatch.WindowStart(m.Offset, s);
+                    int start = MutationBatch.WindowStart(mutation.Offset, s);
                     if (!_refRow.ContainsKey(start) && seen.Add(start)) missing.Add(start);
                 }
             }
             if (missing.Count == 0) return;
             IsmNetwork net = _engine._network;
-            Tensor hiddenFwd = ReferenceHidden(_strands![0], missing.ToArray());
-            Tensor hiddenRc = ReferenceHidden(_strands[1], missing.Select(w => _length - MutationBatch.WindowLength - w).ToArray());
-            Tensor mean = (net.Head(hiddenFwd) + net.Head(hiddenRc)) * 0.5f;
+            // Rows (i, strand): window i of the forward strand, then the same window on the reverse complement.
+            var windows = new (int Strand, int Start)[2 * missing.Count];
+            for (int i = 0; i < missing.Count; i++)
+            {
+                windows[2 * i] = (0, missing[i]);
+                windows[2 * i + 1] = (1, _length - MutationBatch.WindowLength - missing[i]);
+            }
+            Tensor hidden = ReferenceHidden(windows);
+            Tensor both = net.PaddedHead(hidden).view(missing.Count, 2, -1);
+            Tensor mean = (both.select(1, 0) + both.select(1, 1)).mul_(0.5f).narrow(1, 0, net.FeatureCount);
             long next = _refMean.Append(mean);
-            _hiddenFwd.Append(hiddenFwd);
-            _hiddenRc.Append(hiddenRc);
+            _hidden.Append(hidden.view(missing.Count, -1));
             foreach (int start in missing) _refRow[start] = next++;
         }
 
-        /// <summary>fc1 pre-activations [n, H] of the windows starting at <paramref name="starts"/> on one strand.</summary>
-        private Tensor ReferenceHidden(StrandTrunk trunk, int[] starts)
+        /// <summary>fc1 pre-activations [n, H'] of the given windows (strand, start in that strand's coordinates).</summary>
+        private Tensor ReferenceHidden((int Strand, int Start)[] windows)
         {
             IsmNetwork net = _engine._network;
+            RegionTrunk trunk = _trunk!;
             int width = IsmNetwork.FinalWidth;
-            var rows = new long[starts.Length * width];
-            for (int i = 0; i < starts.Length; i++)
+            var rows = new long[windows.Length * width];
+            for (int i = 0; i < windows.Length; i++)
             {
-                int phase = Mod16(starts[i]);
-                long first = trunk.A6Offset[phase] + (starts[i] - phase) / StrandTrunk.Phases;
+                (int strand, int start) = windows[i];
+                int ph = Mod16(start);
+                long first = trunk.A6Offsets.Offset(strand, ph) + (start - ph) / RegionTrunk.Phases;
                 for (int t = 0; t < width; t++) rows[i * width + t] = first + t;
             }
-            Tensor block = trunk.A6Rows.index_select(0, MutationBatch.LongTensor(rows, net.Device)).view(starts.Length, -1);
-            return torch.nn.functional.linear(block, net.Fc1WeightByColumn!.t(), net.Fc1Bias);
+            Tensor block = trunk.A6Rows.index_select(0, MutationBatch.LongTensor(rows, net.Device)).view(windows.Length, -1);
+            return torch.addmm(net.Fc1Bias, block, net.Fc1WeightByColumn!, 1, 1);
         }
 
-        private static int Mod16(int x) => ((x % StrandTrunk.Phases) + StrandTrunk.Phases) % StrandTrunk.Phases;
+        private static int Mod16(int x) => ((x % RegionTrunk.Phases) + RegionTrunk.Phases) % RegionTrunk.Phases;
 
         public void Dispose()
         {
-            if (_strands is not null)
-            {
-                foreach (StrandTrunk t in _strands) t.Dispose();
-            }
-            _hiddenFwd.Dispose();
-            _hiddenRc.Dispose();
+            _trunk?.Dispose();
+            _hidden.Dispose();
             _refMean.Dispose();
         }
     }

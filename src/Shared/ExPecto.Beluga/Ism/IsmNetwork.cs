@@ -27,6 +27,9 @@ internal sealed class IsmNetwork : IDisposable
     private readonly Tensor _fc1Bias;
     private readonly Tensor _fc2Weight;
     private readonly Tensor _fc2Bias;
+    // ByColumn layout only: fc2 as [H', F'] and its bias [F'], zero-padded (see PaddedHidden).
+    private readonly Tensor? _fc2PaddedT;
+    private readonly Tensor? _fc2BiasPadded;
 
     /// <param name="fc1Layout">Which layout of the first linear layer to keep (the other is not stored).</param>
     /// <param name="precision">bf16 stores the conv and fc1 weights as bfloat16 and runs those layers in it; fc2 stays float32.</param>
@@ -69,11 +72,11 @@ internal sealed class IsmNetwork : IDisposable
             }
             else
             {
-                // [H, C6·106] channel-major → [106·C6, H]: the rows of one conv6 column are contiguous, so a window's
+                // [H, C6·106] channel-major → [106·C6, H']: the rows of one conv6 column are contiguous, so a window's
                 // (or a changed span's) block is a plain narrow along dim 0.
-                Fc1WeightByColumn = Own(w1.reshape(Hidden, inChannels, FinalWidth).permute(2, 1, 0).reshape(FinalWidth * inChannels, Hidden));
+                Fc1WeightByColumn = Own(PadColumns(w1.reshape(Hidden, inChannels, FinalWidth).permute(2, 1, 0).reshape(FinalWidth * inChannels, Hidden), PaddedHidden));
             }
-            _fc1Bias = Own(b1);
+            _fc1Bias = Own(fc1Layout == Fc1Layout.PyTorch ? b1 : PadColumns(b1.unsqueeze(0), PaddedHidden).squeeze(0));
 
             Tensor w2 = Get(stateDict, Fc2Key + ".weight");
             Tensor b2 = Get(stateDict, Fc2Key + ".bias");
@@ -82,6 +85,13 @@ internal sealed class IsmNetwork : IDisposable
             FeatureCount = (int)w2.shape[0];
             _fc2Weight = Own(w2, ScalarType.Float32);
             _fc2Bias = Own(b2, ScalarType.Float32);
+            if (fc1Layout == Fc1Layout.ByColumn)
+            {
+                int paddedFeatures = Padded(FeatureCount);
+                Tensor t = PadColumns(w2.t(), paddedFeatures);
+                _fc2PaddedT = Own(torch.cat([t, torch.zeros([PaddedHidden - Hidden, paddedFeatures], t.dtype, t.device)], 0), ScalarType.Float32);
+                _fc2BiasPadded = Own(PadColumns(b2.unsqueeze(0), paddedFeatures).squeeze(0), ScalarType.Float32);
+            }
         }
         catch
         {
@@ -110,14 +120,21 @@ internal sealed class IsmNetwork : IDisposable
 
     public int Hidden { get; }
 
+    /// <summary>
+    /// Hidden width rounded up to a multiple of 64 (2003 → 2048) in the ByColumn layout: GEMMs with aligned widths run
+    /// faster, and the extra units are exact zeros (zero weights and bias, ReLU(0) = 0, zero fc2 columns).
+    /// </summary>
+    public int PaddedHidden => Padded(Hidden);
+
     public int FeatureCount { get; }
 
     /// <summary>[H, C6·106], only with <see cref="Fc1Layout.PyTorch"/>.</summary>
     public Tensor? Fc1Weight { get; }
 
-    /// <summary>[106·C6, H], only with <see cref="Fc1Layout.ByColumn"/>.</summary>
+    /// <summary>[106·C6, H'] (H' = <see cref="PaddedHidden"/>), only with <see cref="Fc1Layout.ByColumn"/>.</summary>
     public Tensor? Fc1WeightByColumn { get; }
 
+    /// <summary>[H], or [H'] zero-padded in the ByColumn layout.</summary>
     public Tensor Fc1Bias => _fc1Bias;
 
     /// <summary>Convolution <paramref name="layer"/> (0..5) then ReLU: [n, Cin, W] → [n, Cout, W − 7].</summary>
@@ -145,11 +162,21 @@ internal sealed class IsmNetwork : IDisposable
     /// From fc1 pre-activations [n, H] (any float type) to float32 probabilities [n, F]: ReLU, fc2, sigmoid, all in
     /// float32 (a bf16 sigmoid would round probabilities to ~3 digits, more than most alt − ref differences).
     /// </summary>
-    public Tensor Head(Tensor fc1PreActivation)
+    public Tensor Head(Tensor fc1PreActivation) =>
+        torch.sigmoid(torch.nn.functional.linear(torch.nn.functional.relu(InFloat32(fc1PreActivation)), _fc2Weight, _fc2Bias));
+
+    /// <summary>
+    /// ByColumn layout: fc1 pre-activations [n, H'] (any float type) to float32 probabilities [n, F'] (F' = F rounded
+    /// up to a multiple of 64; columns from F on are padding, 0.5, to be dropped by the caller), in float32 as
+    /// <see cref="Head"/>.
+    /// </summary>
+    public Tensor PaddedHead(Tensor fc1PreActivation)
     {
-        Tensor h = fc1PreActivation.dtype == ScalarType.Float32 ? fc1PreActivation : fc1PreActivation.to(ScalarType.Float32);
-        return torch.sigmoid(torch.nn.functional.linear(torch.nn.functional.relu(h), _fc2Weight, _fc2Bias));
+        if (_fc2PaddedT is null) throw new InvalidOperationException("network was built without the ByColumn fc1 layout");
+        return torch.addmm(_fc2BiasPadded!, torch.nn.functional.relu(InFloat32(fc1PreActivation)), _fc2PaddedT, 1, 1).sigmoid_();
     }
+
+    private static Tensor InFloat32(Tensor x) => x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
 
     /// <summary>Full network on one strand: one-hot windows [n, 4, 2000] → probabilities [n, F].</summary>
     public Tensor Forward(Tensor windows)
@@ -168,7 +195,15 @@ internal sealed class IsmNetwork : IDisposable
         _fc1Bias?.Dispose();
         _fc2Weight?.Dispose();
         _fc2Bias?.Dispose();
+        _fc2PaddedT?.Dispose();
+        _fc2BiasPadded?.Dispose();
     }
+
+    private static int Padded(int width) => (width + 63) / 64 * 64;
+
+    // [r, c] → [r, width] with zero columns appended.
+    private static Tensor PadColumns(Tensor t, int width) =>
+        t.shape[1] == width ? t : torch.cat([t, torch.zeros([t.shape[0], width - t.shape[1]], t.dtype, t.device)], 1);
 
     private static Tensor Get(IReadOnlyDictionary<string, Tensor> stateDict, string key) =>
         stateDict.TryGetValue(key, out Tensor? t) ? t : throw new ArgumentException($"state dict has no '{key}'", "stateDict");

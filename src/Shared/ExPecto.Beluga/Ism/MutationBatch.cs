@@ -1,5 +1,6 @@
 using ExPecto.Core.Chromatin;
 using ExPecto.Core.Transforms;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,10 +41,11 @@ internal static class MutationBatch
 
     public static Tensor LongTensor(long[] values, Device device) => torch.tensor(values, device: device);
 
-    /// <summary>Copies a contiguous float tensor (any device) into <paramref name="dest"/>.</summary>
+    /// <summary>Copies a float tensor (any device, any strides) into <paramref name="dest"/>, row-major.</summary>
     public static void CopyOut(Tensor t, Span<float> dest)
     {
         using Tensor host = t.to(ScalarType.Float32).cpu().contiguous();
-        host.data<float>().CopyTo(dest);
+        // One memcpy of the storage (TensorAccessor.CopyTo goes element by element, ≈ 1 GB/s).
+        MemoryMarshal.Cast<byte, float>(host.bytes).CopyTo(dest);
     }
 }

@@ -12,6 +12,13 @@ namespace ExPecto.Beluga.Ism;
 /// </summary>
 public sealed class NaiveDeltaEngine : IMutationDeltaEngine
 {
+    /// <summary>
+    /// Mutations per batch when <see cref="DeltaEngineOptions.MutationsPerBatch"/> is 0: 4 mutations are 72 full
+    /// windows per forward pass (≈ 0.5 GB of activations at the full shape); its convolutions are large already, so
+    /// bigger batches only cost memory.
+    /// </summary>
+    public const int DefaultMutationsPerBatch = 4;
+
     private readonly IsmNetwork _network;
     private readonly DeltaEngineOptions _options;
 
@@ -19,11 +26,27 @@ public sealed class NaiveDeltaEngine : IMutationDeltaEngine
     public NaiveDeltaEngine(IReadOnlyDictionary<string, Tensor> stateDict, DeltaEngineOptions? options = null)
     {
         _options = options ?? new DeltaEngineOptions();
-        if (_options.MutationsPerBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), "MutationsPerBatch must be at least 1");
+        if (_options.MutationsPerBatch < 0) throw new ArgumentOutOfRangeException(nameof(options), "MutationsPerBatch must be at least 1 (or 0 for the device default)");
         _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.PyTorch, _options.Precision);
     }
 
     public string Name => DeltaEngines.Naive;
+
+    /// <summary>
+    /// Floating-point operations (multiply + add = 2) per mutation: 18 full windows (9 shifts × 2 strands) through
+    /// conv1–6 (output widths 1993, 1986, 489, 482, 113, 106), fc1 and fc2; REF windows are shared and not counted.
+    /// </summary>
+    /// <param name="channels">Output channels of conv1..conv6.</param>
+    public static double FlopsPerMutation(IReadOnlyList<int> channels, int hidden, int features)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(channels.Count, 6, nameof(channels));
+        int[] widths = [1993, 1986, 489, 482, 113, IsmNetwork.FinalWidth];
+        double window = 0;
+        for (int i = 0; i < 6; i++)
+            window += 2.0 * widths[i] * channels[i] * (i == 0 ? OneHot.Channels : channels[i - 1]) * IsmNetwork.Kernel;
+        window += 2.0 * IsmNetwork.FinalWidth * channels[5] * hidden + 2.0 * hidden * features;
+        return MutationBatch.ShiftCount * 2 * window;
+    }
 
     public int FeatureCount => _network.FeatureCount;
 
@@ -53,7 +76,7 @@ public sealed class NaiveDeltaEngine : IMutationDeltaEngine
             MutationBatch.Validate(mutations, _region.Length, deltas.Length, features);
             using var precision = net.EnterPrecision();
             int shifts = MutationBatch.ShiftCount;
-            int perBatch = _engine._options.MutationsPerBatch;
+            int perBatch = _engine._options.MutationsPerBatch > 0 ? _engine._options.MutationsPerBatch : DefaultMutationsPerBatch;
             for (int first = 0; first < mutations.Length; first += perBatch)
             {
                 ReadOnlySpan<PointMutation> chunk = mutations.Slice(first, Math.Min(perBatch, mutations.Length - first));
