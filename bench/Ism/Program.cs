@@ -10,6 +10,9 @@ using static TorchSharp.torch;
 
 // Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N] [--batch-size N] [--python PATH]
 //                          [--reference-script PATH] [--no-reference] [--scale X]
+//        expecto-bench-ism precision [--device D] [--threads N] [--batch-size N] [--mutations 48] [--engines incremental,naive] [--precisions fp32,bf16]
+//        expecto-bench-ism variants [--device D] [--threads N] [--variants N] [--window-variants 16] [--min-snvs 2]
+//        expecto-bench-ism random-inputs DIR | compare-effects A B [TOL]   (bench/gpu/proof_on_device.sh)
 // One run prints one table: naive and incremental TorchSharp engines and ExPecto's reference approach in PyTorch
 // (bench/reference/expecto_reference_ism.py as a child process on the same weights, region, mutations and threads).
 // On a shared, oversubscribed machine --threads 1 gives steadier numbers (libtorch's thread barriers stall otherwise).
@@ -23,6 +26,17 @@ if (Option("--threads") is { } threadsText) torch.set_num_threads(int.Parse(thre
 double scale = double.Parse(Option("--scale") ?? "1", CultureInfo.InvariantCulture);
 // Mutations per incremental-engine call (DeltaEngineOptions.MutationsPerBatch, as `expecto mutagenesis --batch-size`).
 int batch = Option("--batch-size") is { } batchText ? int.Parse(batchText, CultureInfo.InvariantCulture) : DeltaEngineOptions.DefaultMutationsPerBatch(device);
+// Modes of their own: `precision` (PrecisionBench.cs), the proof helpers (GpuProofTools.cs), `variants` (VariantsBench.cs).
+if (args.FirstOrDefault() == "precision")
+    return ExPecto.Bench.Ism.PrecisionBench.Run(device, int.Parse(Option("--mutations") ?? "48", CultureInfo.InvariantCulture),
+        (Option("--engines") ?? "incremental").Split(','), Option("--precisions")?.Split(',').Select(p => ComputePrecisions.Parse(p)).ToList(),
+        batch);
+if (args.FirstOrDefault() == "random-inputs" && args.Length == 2) return ExPecto.Bench.Ism.GpuProofTools.RandomInputs(args[1]);
+if (args.FirstOrDefault() == "compare-effects" && args.Length >= 3)
+    return ExPecto.Bench.Ism.GpuProofTools.CompareEffects(args[1], args[2], args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1e-5);
+if (args.FirstOrDefault() == "variants")
+    return ExPecto.Bench.Ism.VariantsBench.Run(device, Option("--variants") is { } nv ? int.Parse(nv, CultureInfo.InvariantCulture) : null,
+        int.Parse(Option("--window-variants") ?? "16", CultureInfo.InvariantCulture), int.Parse(Option("--min-snvs") ?? "2", CultureInfo.InvariantCulture)); // 2 = predict-variants --engine auto
 var reference = new ReferenceRunner(
     Option("--python") ?? Environment.GetEnvironmentVariable("EXPECTO_BENCH_PYTHON") ?? "/usr/bin/python3",
     Option("--reference-script") ?? ReferenceRunner.FindScript(),
@@ -121,11 +135,14 @@ internal static class Bench
         bool full = channels[5] == 640;
         try
         {
-            // The practical peak of this device and thread count, measured in this run next to the engines.
-            double sgemm = Sgemm.Measure(device, out string sgemmShape);
-            Console.WriteLine($"  libtorch sgemm ({sgemmShape}, {torch.get_num_threads()} threads, {device}): {sgemm:F1} GFLOP/s");
+            // The practical peak of this device and thread count, measured in this run right before and after the
+            // engines (the mean of both).
+            double sgemmBefore = Sgemm.Measure(device, out string sgemmShape);
             Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = NaiveDeltaEngine.DefaultMutationsPerBatch }), region, naiveMutations, windowsPerMutation: 18, NaiveDeltaEngine.DefaultMutationsPerBatch);
             Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = batch }), region, incrementalMutations, windowsPerMutation: 0, batch);
+            double sgemmAfter = Sgemm.Measure(device, out _);
+            double sgemm = (sgemmBefore + sgemmAfter) / 2;
+            Console.WriteLine($"  libtorch sgemm ({sgemmShape}, {torch.get_num_threads()} threads, {device}): {sgemm:F1} GFLOP/s (before the engines {sgemmBefore:F1}, after {sgemmAfter:F1})");
             // Both engines start with the same mutations, so the naive ones double as an exactness check at this shape.
             double incDiff = MaxDiff(naive.Deltas, inc.Deltas, naive.Deltas.Length);
             string check = $"max |incremental − naive| over the first {naiveMutations} mutations: {incDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})";
@@ -181,6 +198,8 @@ internal static class Bench
         double seconds = Math.Max(0, inc.First - inc.SteadyWall);
         // Per window start: fc1 over the whole window and fc2, on both strands.
         double flops = 2 * (2.0 * 106 * channels[5] * hidden + 2.0 * hidden * Features);
+        if (seconds <= 0.05 * inc.First)
+            return $"REF first pass (incremental, first − steady pass): not measurable in this run (first pass {inc.First:F2} s, steady {inc.SteadyWall:F2} s: within the noise)";
         double perStart = seconds / starts;
         // A gene at ExPecto's radius 1000: 2,001 positions × 3 ALTs, 2,001 + 1,600 window starts.
         double refShare = 3601 * perStart / (3601 * perStart + 6003 / inc.Rate);
@@ -234,7 +253,7 @@ internal static class Bench
     }
 
     /// <summary>Beluga-shaped state dict with He-scaled Gaussian weights (keys and 4D conv shapes as in PyTorch).</summary>
-    private static Dictionary<string, Tensor> RandomWeights(int[] channels, int hidden, int features, int seed)
+    internal static Dictionary<string, Tensor> RandomWeights(int[] channels, int hidden, int features, int seed)
     {
         torch.random.manual_seed(seed);
         var dict = new Dictionary<string, Tensor>();
@@ -392,7 +411,10 @@ internal static class Machine
 /// <summary>libtorch's float32 matmul on the bench's device and thread count: the practical peak the engines are held to.</summary>
 internal static class Sgemm
 {
-    /// <summary>GFLOP/s of an n×n·n×n TorchSharp mm (CPU n = 2048, CUDA n = 8192): median of 3 after a warm-up.</summary>
+    /// <summary>
+    /// GFLOP/s of an n×n·n×n TorchSharp mm (CPU n = 2048, CUDA n = 8192), repeated for ≥ 2 s after a warm-up: total
+    /// work over total wall time, so that on a loaded machine it averages over the load as the engines' cells do.
+    /// </summary>
     public static double Measure(string device, out string shape)
     {
         Device dev = torch.device(device);
@@ -402,18 +424,16 @@ internal static class Sgemm
         using var scope = torch.NewDisposeScope();
         using var inference = torch.inference_mode();
         Tensor a = torch.randn(n, n, device: dev), b = torch.randn(n, n, device: dev);
-        var seconds = new double[3];
-        for (int i = -1; i < seconds.Length; i++)
+        void Once()
         {
-            var clock = Stopwatch.StartNew();
-            using (Tensor c = a.mm(b))
-            {
-                if (cuda) torch.cuda.synchronize(dev);
-            }
-            if (i >= 0) seconds[i] = clock.Elapsed.TotalSeconds;
+            using Tensor c = a.mm(b);
+            if (cuda) torch.cuda.synchronize(dev);
         }
-        Array.Sort(seconds);
-        return 2.0 * n * n * n / seconds[1] / 1e9;
+        Once();
+        int reps = 0;
+        var clock = Stopwatch.StartNew();
+        for (; reps < 3 || clock.Elapsed.TotalSeconds < 2; reps++) Once();
+        return reps * 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9;
     }
 }
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Publishes the ISM bench self-contained (no dotnet needed on the device) into .device/bench, without any libtorch:
 # bench/gpu/run_on_device.sh takes libtorch (CUDA) from the device's PyTorch installation.
-# Usage (here, where dotnet is): bench/gpu/prepare.sh [OUT_DIR]   (default .device/bench; .device/ is git-ignored)
+# Usage (here, where dotnet is): bench/gpu/prepare.sh [--proof] [OUT_DIR]   (default .device/bench; .device/ is git-ignored)
+# --proof also publishes `expecto` (src/Coordinator, same external backend) into .device/expecto and packs both into
+# .device/proof.tar.xz (≈ 40 MB, under the device tool's 64 MiB carry) for bench/gpu/proof_on_device.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+proof=0
+if [[ "${1:-}" == --proof ]]; then proof=1; shift; fi
 out="${1:-.device/bench}"
 rm -rf "$out"
 # external: TorchSharp + its shim libLibTorchSharp.so, CUDA devices allowed, no libtorch package (build/Torch.props).
@@ -19,3 +23,16 @@ cp bench/reference/expecto_reference_ism.py bench/gpu/run_on_device.sh "$out"/
 rm -rf .device/artifacts
 du -sh "$out"
 ls "$out"/*.so
+if [[ $proof -eq 1 ]]; then
+    # The configuration-binding source generator (on when trimming) trips TreatWarningsAsErrors on X509 types; the
+    # binder's reflection path is what the normal build uses anyway.
+    rm -rf .device/expecto
+    dotnet publish src/Coordinator -c Release -r linux-x64 --self-contained true -o .device/expecto --artifacts-path .device/artifacts \
+        -p:ExPectoTorchBackend=external -p:PublishTrimmed=true -p:TrimMode=partial -p:SuppressTrimAnalysisWarnings=true \
+        -p:EnableConfigurationBindingGenerator=false -p:DebugType=none -p:GenerateDocumentationFile=false
+    find .device/expecto -maxdepth 1 -name '*.so*' ! -name 'libLibTorchSharp.so' \
+        \( -name 'libtorch*' -o -name 'libc10*' -o -name 'libgomp*' -o -name 'libiomp*' -o -name 'libfbgemm*' -o -name 'libasmjit*' \) -delete
+    rm -rf .device/artifacts
+    tar -C .device -cf - bench expecto | xz -T0 -6 > .device/proof.tar.xz
+    ls -la .device/proof.tar.xz
+fi

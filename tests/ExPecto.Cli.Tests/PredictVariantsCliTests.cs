@@ -42,13 +42,25 @@ public sealed class PredictVariantsCliTests : IDisposable
 
     internal static double Number(string cell) => double.Parse(cell, NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    [Fact]
-    public void Tsv_matches_pytorch_and_xgboost_for_every_allele_and_tissue()
+    /// <param name="engine">
+    /// naive: 36 windows a variant (ExPecto's way); auto (the default) picks windows too at this narrow width;
+    /// incremental: SNVs through the incremental engine, one trunk per region of nearby SNVs (here: softmasked,
+    /// overlapping, multi-allelic, near an N gap, at both contig ends), the MNP and indels through windows.
+    /// </param>
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("incremental")]
+    [InlineData("naive")]
+    public void Tsv_matches_pytorch_and_xgboost_for_every_allele_and_tissue(string engine)
     {
         string output = Path.Combine(_dir, "effects.tsv");
-        var run = ExpectoProcess.Run(_dir, FixtureArgs("--out", output));
+        var run = ExpectoProcess.Run(_dir, FixtureArgs("--out", output, "--engine", engine));
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("variants read 12, scored 12", run.StdErr);
+        if (engine != "incremental")
+            Assert.DoesNotContain("incremental engine", run.StdErr);
+        else
+            Assert.Contains("9 SNVs in 4 regions through the incremental engine", run.StdErr);
 
         var (header, rows) = ReadTsv(output);
         var (refHeader, reference) = ReadTsv(TestPaths.Fixture("variants/expected_effects_float64.tsv"));

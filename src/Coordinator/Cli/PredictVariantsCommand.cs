@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using ExPecto.Beluga;
+using ExPecto.Beluga.Ism;
 using ExPecto.Core;
 using ExPecto.Core.Annotation;
 using ExPecto.Core.Effects;
@@ -21,20 +22,41 @@ internal static class PredictVariantsCommand
         var output = new Option<string>("--out") { Description = "Output: a table (.parquet, .tsv or .csv) or a VCF (.vcf, or .vcf.gz/.vcf.bgz for BGZF) with the effects in INFO EXPECTO", Required = true };
         var refMismatch = new Option<string>("--ref-mismatch") { Description = "When REF disagrees with the genome: error, warn (score it, count it) or skip", DefaultValueFactory = _ => "warn" };
         var closest = new Option<string?>("--closest-gene") { Description = "ExPecto closest-gene file (BEDOPS closest-features output) instead of the nearest TSS of --annotation" };
+        var engine = new Option<string>("--engine")
+        {
+            Description = "auto (regions of 2 or more nearby SNVs through the incremental engine at Beluga's width, where that is faster; windows otherwise), " +
+                          "incremental (every SNV region through it), naive (36 full windows a variant, as ExPecto; the reference). Results agree to 1e-5",
+            DefaultValueFactory = _ => "auto",
+        };
         var command = new Command("predict-variants", "Predict each variant's expression effect (log fold change, alt − ref) in every tissue model");
         science.AddTo(command);
-        foreach (Option o in new Option[] { vcf, output, refMismatch, closest }) command.Options.Add(o);
+        foreach (Option o in new Option[] { vcf, output, refMismatch, closest, engine }) command.Options.Add(o);
         command.SetAction((parse, ct) =>
         {
             var inputs = science.Resolve(parse);
             string vcfPath = parse.GetValue(vcf) ?? Demo.Variants(Demo.Directory());
             var policy = ScienceOptions.ParsePolicy(parse.GetValue(refMismatch)!);
-            return Task.FromResult(Run(inputs, vcfPath, parse.GetValue(output)!, policy, parse.GetValue(closest), ct));
+            string mode = parse.GetValue(engine)!.ToLowerInvariant();
+            if (mode is not ("auto" or "incremental" or "naive"))
+                throw new InputException($"--engine must be auto, incremental or naive, got '{parse.GetValue(engine)}'");
+            return Task.FromResult(Run(inputs, vcfPath, parse.GetValue(output)!, policy, parse.GetValue(closest), mode, ct));
         });
         return command;
     }
 
-    private static int Run(ResolvedInputs inputs, string vcfPath, string outPath, RefMismatchPolicy policy, string? closestGene, CancellationToken ct)
+    /// <summary>
+    /// `--engine auto` takes the region path when the last convolution is at least this wide, for regions of at least
+    /// <see cref="AutoMinSnvsPerRegion"/> SNVs. Measured (`bench/run.sh variants`, bench/README.md): at Beluga's width
+    /// a lone SNV's region (a 3.6 kb trunk, 16 phases, both strands) costs about what its 36 windows do (0.7–1.3× across
+    /// runs on the 2-core machine), two or more SNVs sharing one are clearly cheaper; at the test fixtures' width (32)
+    /// the trunk's per-op overhead makes windows ~3× faster.
+    /// </summary>
+    public const int AutoMinConvWidth = 320;
+
+    /// <inheritdoc cref="AutoMinConvWidth"/>
+    public const int AutoMinSnvsPerRegion = 2;
+
+    private static int Run(ResolvedInputs inputs, string vcfPath, string outPath, RefMismatchPolicy policy, string? closestGene, string mode, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         string ext = Path.GetExtension(outPath).ToLowerInvariant();
@@ -45,7 +67,11 @@ internal static class PredictVariantsCommand
         using var model = TorchChromatinModel.Load(inputs.Beluga, inputs.Torch);
         var models = TissueModelSet.Load(inputs.Models, model.FeatureCount); // F comes from the weight file
         var matrix = new EffectMatrix(models);
-        var predictor = new VariantEffectPredictor(genome, model, matrix, Math.Max(1, inputs.Torch.BatchSize / 9));
+        bool regions = mode == "incremental" || (mode == "auto" && model.Shape.ConvChannels[5] >= AutoMinConvWidth);
+        // The region path's engine reads the same weights (its own layout of them).
+        using var engine = regions ? DeltaEngines.Create(DeltaEngines.Incremental, inputs.Beluga, new DeltaEngineOptions { Device = inputs.Torch.Device }) : null;
+        var predictor = new VariantEffectPredictor(genome, model, matrix, Math.Max(1, inputs.Torch.BatchSize / 9), engine,
+            mode == "incremental" ? 1 : AutoMinSnvsPerRegion);
         long warned = 0;
         var reader = new VcfReader(vcfPath, genome, new VcfReadOptions
         {
@@ -94,7 +120,8 @@ internal static class PredictVariantsCommand
         Console.Error.WriteLine(
             $"expecto: variants read {read.AllelesRead}, scored {predictor.Summary.Scored}, REF mismatches {read.RefMismatches}, " +
             $"skipped {read.SkippedTotal + predictor.Summary.Skipped.Values.Sum()}{(skipped.Count > 0 ? " (" + string.Join(", ", skipped) + ")" : "")}; " +
-            $"{models.Count} tissues; {clock.Elapsed.TotalSeconds:F1} s");
+            $"{models.Count} tissues; {clock.Elapsed.TotalSeconds:F1} s" +
+            (engine is null ? "" : $"; {predictor.Summary.ScoredIncremental} SNVs in {predictor.Summary.IncrementalRegions} regions through the incremental engine"));
         Console.Out.WriteLine(Path.GetFullPath(outPath));
         return 0;
     }
