@@ -26,7 +26,7 @@ internal static class LoadBench
     private sealed record Sample(double Seconds, int Committed, long RssKb, long HwmKb, long ManagedBytes, long LiveBytes, long DbBytes, long WalBytes,
         IReadOnlyDictionary<string, long> Rows, bool Running = true);
 
-    public static async Task<int> RunAsync(int genes, int devices, int slots, TimeSpan interval)
+    public static async Task<int> RunAsync(int genes, int devices, int slots, TimeSpan interval, string? pg = null)
     {
         string root = Path.Combine(Path.GetTempPath(), "expecto-bench-load-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -38,7 +38,8 @@ internal static class LoadBench
             var spec = new JobSpec(Path.Combine(root, "genome.fa"), Path.Combine(root, "annotation.tsv"), Path.Combine(root, "beluga.pth"),
                 Path.Combine(root, "models.txt"), Path.Combine(root, "out"), 1000, 0.3, FakeGeneProcessor.EngineName, 64);
             string db = Path.Combine(root, "state", "checkpoints.db");
-            var persistence = new PersistenceOptions { SqliteFile = db };
+            var persistence = pg is null ? new PersistenceOptions { SqliteFile = db } : new PersistenceOptions { Provider = "postgresql", ConnectionString = pg };
+            var stats = new StoreStats(pg is null ? db : null, pg);
 
             int committed = 0;
             DateTime? submitted = null;
@@ -55,7 +56,7 @@ internal static class LoadBench
                     // The job is done but the cluster still runs: everything the coordinator keeps per gene is here.
                     if (v.Phase.IsFinished())
                     {
-                        var s = Take(clock.Elapsed.TotalSeconds, v.Committed, db);
+                        var s = Take(clock.Elapsed.TotalSeconds, v.Committed, db, stats);
                         lock (samples) samples.Add(s);
                     }
                 },
@@ -67,7 +68,7 @@ internal static class LoadBench
                 {
                     try { await Task.Delay(interval, stop.Token); }
                     catch (OperationCanceledException) { break; }
-                    var s = Take(clock.Elapsed.TotalSeconds, Volatile.Read(ref committed), db);
+                    var s = Take(clock.Elapsed.TotalSeconds, Volatile.Read(ref committed), db, stats);
                     lock (samples) samples.Add(s);
                     Console.Error.WriteLine($"  {s.Seconds,7:F0} s  {s.Committed,6} committed  RSS {s.RssKb / 1024.0,7:F1} MiB  store {(s.DbBytes + s.WalBytes) / 1048576.0,7:F1} MiB");
                 }
@@ -78,11 +79,11 @@ internal static class LoadBench
             stop.Cancel();
             await sampler;
             // After shutdown: the store's final size (WAL checkpointed or not, as left on disk).
-            var last = Take(clock.Elapsed.TotalSeconds, result.Status?.Committed ?? committed, db) with { Running = false };
+            var last = Take(clock.Elapsed.TotalSeconds, result.Status?.Committed ?? committed, db, stats) with { Running = false };
             samples.Add(last);
             if (!result.Complete) throw new InvalidOperationException("load job did not complete");
 
-            Console.WriteLine(Report(genes, devices, slots, samples, dispatchS, finishedAt));
+            Console.WriteLine(Report(genes, devices, slots, stats.Name, samples, dispatchS, finishedAt));
             return 0;
         }
         finally
@@ -91,46 +92,15 @@ internal static class LoadBench
         }
     }
 
-    private static Sample Take(double seconds, int committed, string db)
+    private static Sample Take(double seconds, int committed, string db, StoreStats stats)
     {
-        var (rss, hwm) = ReadProcStatus();
-        var rows = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        if (File.Exists(db))
-        {
-            // A separate read-only connection: WAL mode lets it read while the journal writes.
-            try
-            {
-                using var conn = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Mode = SqliteOpenMode.ReadOnly }.ToString());
-                conn.Open();
-                var tables = new List<string>();
-                using (var cmd = conn.CreateCommand())
-                {
-                    cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
-                    using var r = cmd.ExecuteReader();
-                    while (r.Read()) tables.Add(r.GetString(0));
-                }
-                foreach (string t in tables)
-                {
-                    using var cmd = conn.CreateCommand();
-                    cmd.CommandText = $"SELECT COUNT(*) FROM \"{t}\"";
-                    rows[t] = (long)cmd.ExecuteScalar()!;
-                }
-                // The job manager's state is one snapshot; its size is what recovery loads and the coordinator holds.
-                if (tables.Contains("snapshot"))
-                {
-                    using var cmd = conn.CreateCommand();
-                    cmd.CommandText = "SELECT COALESCE(MAX(LENGTH(snapshot)), 0) FROM snapshot";
-                    rows["largest snapshot bytes"] = (long)cmd.ExecuteScalar()!;
-                }
-            }
-            catch (SqliteException)
-            {
-                // Busy or not yet created: this sample has no row counts.
-            }
-        }
+        var (rss, hwm) = StoreStats.ReadProcStatus();
+        var store = stats.Take();
         long managed = GC.GetTotalMemory(false);
         long live = GC.GetTotalMemory(forceFullCollection: true);
-        return new Sample(seconds, committed, rss, hwm, managed, live, Size(db), Size(db + "-wal"), rows);
+        // SQLite: database and WAL files apart; PostgreSQL: the database's size in the first column.
+        long dbBytes = File.Exists(db) ? Size(db) : store.Bytes;
+        return new Sample(seconds, committed, rss, hwm, managed, live, dbBytes, Size(db + "-wal"), store.Rows);
     }
 
     /// <summary>Least-squares slope of <paramref name="y"/> against genes committed (NaN with fewer than two distinct counts).</summary>
@@ -144,24 +114,12 @@ internal static class LoadBench
 
     private static long Size(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
-    private static (long RssKb, long HwmKb) ReadProcStatus()
-    {
-        long rss = 0, hwm = 0;
-        foreach (string line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line);
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) hwm = Kb(line);
-        }
-        return (rss, hwm);
-        static long Kb(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
-
-    private static string Report(int genes, int devices, int slots, List<Sample> taken, double dispatchS, double totalS)
+    private static string Report(int genes, int devices, int slots, string store, List<Sample> taken, double dispatchS, double totalS)
     {
         var samples = taken.OrderBy(s => s.Seconds).ToList();
         var tables = samples.SelectMany(s => s.Rows.Keys).Distinct().OrderBy(t => t, StringComparer.Ordinal).ToList();
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"load: genes={genes} engine=fake(0 ms) devices={devices} slots/device={slots} store=sqlite(WAL) cores={Environment.ProcessorCount} date={DateTime.UtcNow:yyyy-MM-dd HH:mm}Z");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"load: genes={genes} engine=fake(0 ms) devices={devices} slots/device={slots} store={store} cores={Environment.ProcessorCount} date={DateTime.UtcNow:yyyy-MM-dd HH:mm}Z");
         sb.Append("| t s | committed | RSS MiB | peak RSS MiB | managed MiB | live MiB (forced GC) | db MiB | wal MiB |");
         foreach (string t in tables) sb.Append(' ').Append(t).Append(" rows |");
         sb.AppendLine();

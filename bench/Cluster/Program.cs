@@ -10,11 +10,14 @@ using ExPecto.Protocol.Processing;
 // dotnet run -c Release --project bench/Cluster -- load [genes=20000] [devices=4] [slots=8] [sample-seconds=30]
 // Measures genes/s through the embedded cluster (lease, commit, job settlement, all persisted to SQLite) with
 // a no-op engine, and the same engine in a plain loop; the difference per gene is the cluster's overhead.
+// dotnet run -c Release --project bench/Cluster -- jobs [jobs=20] [genes=1000] [devices=4] [slots=8]
+// (load and jobs use PostgreSQL when EXPECTO_BENCH_PG holds a connection string, else SQLite in a temp folder)
+string? pg = Environment.GetEnvironmentVariable("EXPECTO_BENCH_PG") is { Length: > 0 } cs ? cs : null;
+int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
 if (args.Length > 0 && args[0] == "load")
-{
-    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
-    return await ExPecto.Bench.Cluster.LoadBench.RunAsync(Arg(1, 20000), Arg(2, 4), Arg(3, 8), TimeSpan.FromSeconds(Arg(4, 30)));
-}
+    return await ExPecto.Bench.Cluster.LoadBench.RunAsync(Arg(1, 20000), Arg(2, 4), Arg(3, 8), TimeSpan.FromSeconds(Arg(4, 30)), pg);
+if (args.Length > 0 && args[0] == "jobs")
+    return await ExPecto.Bench.Cluster.JobsBench.RunAsync(Arg(1, 20), Arg(2, 1000), Arg(3, 4), Arg(4, 8), pg);
 
 int genes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
 int devices = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;

@@ -8,7 +8,7 @@ using ExPecto.Core.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N] [--batch-size N] [--python PATH]
+// Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N] [--batch-size N] [--sweep-batch N,N,…] [--python PATH]
 //                          [--reference-script PATH] [--no-reference] [--scale X]
 //        expecto-bench-ism precision [--device D] [--threads N] [--batch-size N] [--mutations 48] [--engines incremental,naive] [--precisions fp32,bf16]
 //        expecto-bench-ism variants [--device D] [--threads N] [--variants N] [--window-variants 16] [--min-snvs 2]
@@ -26,6 +26,9 @@ if (Option("--threads") is { } threadsText) torch.set_num_threads(int.Parse(thre
 double scale = double.Parse(Option("--scale") ?? "1", CultureInfo.InvariantCulture);
 // Mutations per incremental-engine call (DeltaEngineOptions.MutationsPerBatch, as `expecto mutagenesis --batch-size`).
 int batch = Option("--batch-size") is { } batchText ? int.Parse(batchText, CultureInfo.InvariantCulture) : DeltaEngineOptions.DefaultMutationsPerBatch(device);
+// More incremental rows at these batch sizes (how the per-device defaults are chosen); the checks use --batch-size's row.
+int[] sweep = (Option("--sweep-batch") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+    .Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
 // Modes of their own: `precision` (PrecisionBench.cs), the proof helpers (GpuProofTools.cs), `variants` (VariantsBench.cs).
 if (args.FirstOrDefault() == "precision")
     return ExPecto.Bench.Ism.PrecisionBench.Run(device, int.Parse(Option("--mutations") ?? "48", CultureInfo.InvariantCulture),
@@ -51,11 +54,11 @@ Console.WriteLine(reference.Describe());
 
 var results = new List<ShapeResult>();
 if (which is "reduced" or "all")
-    results.Add(Bench.Run("reduced 16/16/24/24/32/32, H 64", [16, 16, 24, 24, 32, 32], 64, device, reference, batch,
-        naiveMutations: Scaled(12), incrementalMutations: Math.Max(Scaled(384), 2 * batch), referenceMutations: Scaled(12)));
+    results.Add(Bench.Run("reduced 16/16/24/24/32/32, H 64", [16, 16, 24, 24, 32, 32], 64, device, reference, batch, sweep,
+        naiveMutations: Scaled(12), incrementalMutations: Scaled(384), referenceMutations: Scaled(12)));
 if (which is "full" or "all")
-    results.Add(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, reference, batch,
-        naiveMutations: Scaled(2), incrementalMutations: Math.Max(Scaled(24), 2 * batch), referenceMutations: Scaled(2)));
+    results.Add(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, reference, batch, sweep,
+        naiveMutations: Scaled(2), incrementalMutations: Scaled(24), referenceMutations: Scaled(2)));
 
 Console.WriteLine();
 Console.WriteLine($"load average at end: {Machine.LoadAverage()}");
@@ -126,7 +129,8 @@ internal static class Bench
 
     private const int Features = 2002;
 
-    public static ShapeResult Run(string shape, int[] channels, int hidden, string device, ReferenceRunner reference, int batch,
+    /// <param name="incrementalMutations">Mutations for an incremental cell, at least two whole batches.</param>
+    public static ShapeResult Run(string shape, int[] channels, int hidden, string device, ReferenceRunner reference, int batch, int[] sweep,
         int naiveMutations, int incrementalMutations, int referenceMutations)
     {
         Console.WriteLine($"[{shape}] building random weights");
@@ -135,11 +139,17 @@ internal static class Bench
         bool full = channels[5] == 640;
         try
         {
-            // The practical peak of this device and thread count, measured in this run next to the engines.
-            double sgemm = Sgemm.Measure(device, out string sgemmShape);
-            Console.WriteLine($"  libtorch sgemm ({sgemmShape}, {torch.get_num_threads()} threads, {device}): {sgemm:F1} GFLOP/s");
+            // The practical peak of this device and thread count, measured in this run right before and after the
+            // engines (the mean of both).
+            double sgemmBefore = Sgemm.Measure(device, out string sgemmShape);
             Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = NaiveDeltaEngine.DefaultMutationsPerBatch }), region, naiveMutations, windowsPerMutation: 18, NaiveDeltaEngine.DefaultMutationsPerBatch);
-            Measurement inc = Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = batch }), region, incrementalMutations, windowsPerMutation: 0, batch);
+            Measurement Incremental(int b) => Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = b }),
+                region, Math.Max(incrementalMutations, 2 * b), windowsPerMutation: 0, b);
+            Measurement inc = Incremental(batch);
+            List<Measurement> swept = [.. sweep.Select(Incremental)];
+            double sgemmAfter = Sgemm.Measure(device, out _);
+            double sgemm = (sgemmBefore + sgemmAfter) / 2;
+            Console.WriteLine($"  libtorch sgemm ({sgemmShape}, {torch.get_num_threads()} threads, {device}): {sgemm:F1} GFLOP/s (before the engines {sgemmBefore:F1}, after {sgemmAfter:F1})");
             // Both engines start with the same mutations, so the naive ones double as an exactness check at this shape.
             double incDiff = MaxDiff(naive.Deltas, inc.Deltas, naive.Deltas.Length);
             string check = $"max |incremental − naive| over the first {naiveMutations} mutations: {incDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})";
@@ -165,6 +175,9 @@ internal static class Bench
                 Table.Row(shape, "incremental (TorchSharp)", inc.Batch.ToString(CultureInfo.InvariantCulture), inc.Open, inc.First, inc.Count, inc.SteadyWall, inc.SteadyCpu, inc.Rate, null,
                     incFlops, sgemm, inc.PeakRssMiB, $"{inc.Rate / naive.Rate:F1}×", r is null ? "–" : $"{inc.Rate / r.Rate:F1}×"),
             };
+            foreach (Measurement m in swept)
+                rows.Add(Table.Row(shape, "incremental (TorchSharp)", m.Batch.ToString(CultureInfo.InvariantCulture), m.Open, m.First, m.Count, m.SteadyWall, m.SteadyCpu, m.Rate, null,
+                    incFlops, sgemm, m.PeakRssMiB, $"{m.Rate / naive.Rate:F1}×", r is null ? "–" : $"{m.Rate / r.Rate:F1}×"));
             // The reference computes REF and ALT windows for every mutation: twice the naive engine's arithmetic.
             if (r is not null)
                 rows.Add(Table.Row(shape, $"reference (PyTorch {r.TorchVersion})", "–", r.Setup, null, r.Count, r.Seconds, r.CpuSeconds, r.Rate, r.WindowRate,
@@ -195,6 +208,8 @@ internal static class Bench
         double seconds = Math.Max(0, inc.First - inc.SteadyWall);
         // Per window start: fc1 over the whole window and fc2, on both strands.
         double flops = 2 * (2.0 * 106 * channels[5] * hidden + 2.0 * hidden * Features);
+        if (seconds <= 0.05 * inc.First)
+            return $"REF first pass (incremental, first − steady pass): not measurable in this run (first pass {inc.First:F2} s, steady {inc.SteadyWall:F2} s: within the noise)";
         double perStart = seconds / starts;
         // A gene at ExPecto's radius 1000: 2,001 positions × 3 ALTs, 2,001 + 1,600 window starts.
         double refShare = 3601 * perStart / (3601 * perStart + 6003 / inc.Rate);
@@ -406,7 +421,10 @@ internal static class Machine
 /// <summary>libtorch's float32 matmul on the bench's device and thread count: the practical peak the engines are held to.</summary>
 internal static class Sgemm
 {
-    /// <summary>GFLOP/s of an n×n·n×n TorchSharp mm (CPU n = 2048, CUDA n = 8192): median of 3 after a warm-up.</summary>
+    /// <summary>
+    /// GFLOP/s of an n×n·n×n TorchSharp mm (CPU n = 2048, CUDA n = 8192), repeated for ≥ 2 s after a warm-up: total
+    /// work over total wall time, so that on a loaded machine it averages over the load as the engines' cells do.
+    /// </summary>
     public static double Measure(string device, out string shape)
     {
         Device dev = torch.device(device);
@@ -416,18 +434,16 @@ internal static class Sgemm
         using var scope = torch.NewDisposeScope();
         using var inference = torch.inference_mode();
         Tensor a = torch.randn(n, n, device: dev), b = torch.randn(n, n, device: dev);
-        var seconds = new double[3];
-        for (int i = -1; i < seconds.Length; i++)
+        void Once()
         {
-            var clock = Stopwatch.StartNew();
-            using (Tensor c = a.mm(b))
-            {
-                if (cuda) torch.cuda.synchronize(dev);
-            }
-            if (i >= 0) seconds[i] = clock.Elapsed.TotalSeconds;
+            using Tensor c = a.mm(b);
+            if (cuda) torch.cuda.synchronize(dev);
         }
-        Array.Sort(seconds);
-        return 2.0 * n * n * n / seconds[1] / 1e9;
+        Once();
+        int reps = 0;
+        var clock = Stopwatch.StartNew();
+        for (; reps < 3 || clock.Elapsed.TotalSeconds < 2; reps++) Once();
+        return reps * 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9;
     }
 }
 

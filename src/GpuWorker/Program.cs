@@ -14,6 +14,7 @@ return await NodeMain.RunAsync("expecto-worker", async () =>
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Configuration.AddExPectoSources(nodeArgs, ExPectoHostingExtensions.CommonSwitches());
     NodeMain.CheckCommon(builder.Configuration);
+    ExPecto.Admin.Logging.NodeLog.Role = Roles.Worker; // before the first line (the cluster sets it again)
     var testHooks = TestHookSwitch.Resolve(builder.Configuration, testHooksOn, "expecto-worker");
     var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
     var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(builder.Configuration, WorkerOptions.Section);

@@ -14,6 +14,7 @@ return await NodeMain.RunAsync("expecto-seed", async () =>
     builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Cluster:Port"] = "4053" });
     builder.Configuration.AddExPectoSources(nodeArgs, ExPectoHostingExtensions.CommonSwitches());
     NodeMain.CheckCommon(builder.Configuration);
+    ExPecto.Admin.Logging.NodeLog.Role = Roles.Seed; // before the first line (the cluster sets it again)
     TestHookSwitch.Resolve(builder.Configuration, testHooksOn, "expecto-seed");
     var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
     builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka.WithExPectoCluster(cluster, Roles.Seed));

@@ -400,6 +400,8 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         {
             var job = _book.Jobs[p.JobId];
             _log.Info("job {0} compacted: {1} gene journal row(s) deleted; {2} failed gene(s) kept of {3}", p.JobId, Math.Max(0, p.Rows), job.FailedCount, job.GeneCount);
+            // The book just shrank by the job's genes: snapshot it, so the journal behind it can be trimmed now.
+            SaveSnapshot(_book.ToSnapshot());
             if (_purge is not null)
                 Timers.StartSingleTimer("purge-" + p.JobId, new Purge(p.JobId, Again: true), _options.LeaseDuration * 2);
             Stash.UnstashAll(); // a retry of this job waited for it

@@ -174,6 +174,8 @@ public static class ExPectoHostingExtensions
                   provider-name = "{{provider}}"
                   auto-initialize = on
                   circuit-breaker.reset-timeout = {{(int)options.CircuitBreakerReset.TotalMilliseconds}}ms
+                  # SQLite takes one writer at a time: parallel writers only wait on each other's lock (busy retries).
+                  parallelism = {{(options.IsPostgres ? 3 : 1)}}
                 }
               }
               snapshot-store {

@@ -65,6 +65,14 @@ public sealed class JournalPurge
             Parameter(cmd, "n", prefix.Length);
             Parameter(cmd, "prefix", prefix);
             deleted += await cmd.ExecuteNonQueryAsync(ct);
+            if (conn is NpgsqlConnection)
+            {
+                // PostgreSQL keeps deleted rows as dead tuples until a vacuum: without it the tables grow with every
+                // job between autovacuum runs. A plain VACUUM marks the space reusable (no lock against writers).
+                await using var vacuum = conn.CreateCommand();
+                vacuum.CommandText = $"VACUUM {t.Name}";
+                await vacuum.ExecuteNonQueryAsync(ct);
+            }
         }
         return deleted;
     }

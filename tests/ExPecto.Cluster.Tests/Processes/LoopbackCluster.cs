@@ -62,11 +62,14 @@ internal sealed class LoopbackCluster(ReferenceRunFixture? fixture = null) : IDi
     public void StartAll(IReadOnlyDictionary<string, string> env, int workers = 2,
         IReadOnlyDictionary<string, string>? coordinatorEnv = null, Func<int, IReadOnlyDictionary<string, string>>? workerEnv = null)
     {
-        Seed = Start("seed", NodeProcess.Seed, ["--port", SeedPort.ToString()], env);
+        StartSeed(env);
         StartCoordinator(coordinatorEnv is null ? env : Merge(env, coordinatorEnv));
         for (int i = 0; i < workers; i++)
             StartWorker($"worker{i + 1}", workerEnv is null ? env : Merge(env, workerEnv(i)));
     }
+
+    public NodeProcess StartSeed(IReadOnlyDictionary<string, string> env) =>
+        Seed = Start("seed", NodeProcess.Seed, ["--port", SeedPort.ToString()], env);
 
     public static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> env, IReadOnlyDictionary<string, string> extra)
     {

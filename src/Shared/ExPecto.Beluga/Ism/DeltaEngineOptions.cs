@@ -13,8 +13,9 @@ public sealed record DeltaEngineOptions
 
     /// <summary>
     /// Default mutations per batch on CUDA. Not yet measured on a GPU (none was lent when it was set): chosen so that one
-    /// batch fills an H100-class device — 1,024 mutations are ≈ 4,000 conv-update rows at conv5/6 and ≈ 350 k fc1
-    /// column pairs (≈ 1.9 TFLOP, a few hundred kernels per batch), ≈ 3 GB of activations. bench/gpu measures it.
+    /// batch fills an H100-class device — 1,024 mutations are ≈ 4,000 conv-update rows at conv5/6 and ≈ 340 k fc1
+    /// column pairs, ≈ 2 TFLOP against ≈ 300 kernel launches per batch (launch overhead under ~10 %), ≈ 2 GB of
+    /// activations. `bench/run.sh full --device cuda:0 --batch-size N` measures it.
     /// </summary>
     public const int CudaMutationsPerBatch = 1024;
 

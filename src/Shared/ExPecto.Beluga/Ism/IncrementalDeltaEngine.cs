@@ -1,5 +1,6 @@
 using ExPecto.Core.Chromatin;
 using ExPecto.Core.Transforms;
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -141,6 +142,8 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
         }
 
         /// <summary>Δ for one chunk into <paramref name="dest"/> ([chunk × 9, F], shift-major within each mutation).</summary>
+        // Host loops run once per batch: optimised from the first call (tier-0 code is several times slower).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void ComputeChunk(ReadOnlySpan<PointMutation> chunk, Span<float> dest)
         {
             IsmNetwork net = _engine._network;
@@ -275,6 +278,8 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
         /// phase[j], rows m + j at the other phase), the first changed conv6 column of each row in its phase's
         /// coordinates, and each row's phase.
         /// </summary>
+        // Host loops run once per batch: optimised from the first call (tier-0 code is several times slower).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private (Tensor Delta, long[] Start, int[] Phase) Update(int[] strand, long[] position, int[] channel, int[] phase)
         {
             IsmNetwork net = _engine._network;
@@ -361,6 +366,8 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
         /// [n, C, width]: columns start[b] .. start[b] + width − 1 of <paramref name="reference"/> [C, N], with
         /// <paramref name="fresh"/> [n, C, w] written over columns offset[b] .. offset[b] + w − 1.
         /// </summary>
+        // Host loops run once per batch: optimised from the first call (tier-0 code is several times slower).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private Tensor Splice(RegionTrunk.Level reference, long[] start, int width, Tensor fresh, long[] offset)
         {
             Device device = _engine._network.Device;
