@@ -4,6 +4,7 @@
 # (/usr/bin/python3 bench/reference/expecto_reference_ism.py, skipped with a message when python3-torch is absent),
 # at a reduced width and at the full Beluga shape, plus the numeric cross-checks and the targets.
 # Usage: bench/run.sh [reduced|full|all] [--threads N] [--device cuda:N] [--scale X] [--no-reference]
+#        bench/run.sh precision | variants [...]   (precision modes vs fp32; predict-variants windows vs regions: bench/README.md)
 # Default: all --threads 1 (on a shared, oversubscribed machine libtorch's 2-thread barriers stall). ~5–8 min on 2 cores.
 # The output is also saved to bench/out/ism-<UTC time>.txt (git-ignored).
 set -euo pipefail

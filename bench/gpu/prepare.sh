@@ -3,7 +3,7 @@
 # bench/gpu/run_on_device.sh takes libtorch (CUDA) from the device's PyTorch installation.
 # Usage (here, where dotnet is): bench/gpu/prepare.sh [--proof] [OUT_DIR]   (default .device/bench; .device/ is git-ignored)
 # --proof also publishes `expecto` (src/Coordinator, same external backend) into .device/expecto and packs both into
-# .device/proof.tar.xz (≈ 40 MB, under the device tool's 64 MiB carry) for bench/gpu/proof_on_device.sh.
+# .device/proof.tar.xz (must stay under the device tool's 64 MiB carry) for bench/gpu/proof_on_device.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 proof=0
@@ -24,12 +24,11 @@ rm -rf .device/artifacts
 du -sh "$out"
 ls "$out"/*.so
 if [[ $proof -eq 1 ]]; then
-    # The configuration-binding source generator (on when trimming) trips TreatWarningsAsErrors on X509 types; the
-    # binder's reflection path is what the normal build uses anyway.
+    # Not trimmed: a trimmed `expecto` turns off reflection-based System.Text.Json, which the cluster's serializer and
+    # the configuration binder use (measured: `run` then fails to persist JobSubmitted); xz keeps the pack small.
     rm -rf .device/expecto
     dotnet publish src/Coordinator -c Release -r linux-x64 --self-contained true -o .device/expecto --artifacts-path .device/artifacts \
-        -p:ExPectoTorchBackend=external -p:PublishTrimmed=true -p:TrimMode=partial -p:SuppressTrimAnalysisWarnings=true \
-        -p:EnableConfigurationBindingGenerator=false -p:DebugType=none -p:GenerateDocumentationFile=false
+        -p:ExPectoTorchBackend=external -p:DebugType=none -p:GenerateDocumentationFile=false
     find .device/expecto -maxdepth 1 -name '*.so*' ! -name 'libLibTorchSharp.so' \
         \( -name 'libtorch*' -o -name 'libc10*' -o -name 'libgomp*' -o -name 'libiomp*' -o -name 'libfbgemm*' -o -name 'libasmjit*' \) -delete
     rm -rf .device/artifacts

@@ -10,6 +10,8 @@
 #   run(command="bench/gpu/proof_on_device.sh", carry=[".device/proof.tar.xz"], timeout_s=570)
 # Dry run on a CPU machine (no GPU, no publish: the normal builds, both halves of (b) on the CPU):
 #   DEVICE=cpu RADIUS=20 bench/gpu/proof_on_device.sh
+# The packed publish itself on a CPU machine, with the CPU libtorch of a normal build instead of PyTorch's:
+#   DEVICE=cpu PUBLISHED=1 TORCH_LIB=$PWD/bench/Ism/bin/Release/net10.0/linux-x64 RADIUS=20 bench/gpu/proof_on_device.sh
 # Environment: DEVICE (cuda:0), PYTHON (python3, only to find libtorch), PROOF_DIR (an unpacked publish), THREADS (CPU
 # threads, default all), GENES (2 demo genes), RADIUS (1000), MUTATIONS (precision bench, 2048 on CUDA, 48 on CPU),
 # BATCH (mutations per engine call; default the device kind's), BUDGET (seconds for the whole script, 540: each step gets what is left).
@@ -27,7 +29,7 @@ trap 'rm -rf "$work"' EXIT
 left() { echo $(( budget - (SECONDS - start) )); }
 fail=0
 
-if [[ "$device" == cpu ]]; then
+if [[ "$device" == cpu && -z "${PUBLISHED:-}" ]]; then
     # Dry run: the normal Release builds of this checkout.
     bench=(dotnet bench/Ism/bin/Release/net10.0/linux-x64/expecto-bench-ism.dll)
     expecto=(dotnet src/Coordinator/bin/Release/net10.0/linux-x64/expecto.dll)
@@ -43,8 +45,8 @@ else
     fi
     chmod +x "$dir/bench/expecto-bench-ism" "$dir/expecto/expecto" 2>/dev/null || true
     py="${PYTHON:-python3}"
-    torch_lib="$("$py" -c 'import os, torch; print(os.path.dirname(torch.__file__) + "/lib")')" || { echo "cannot import torch with $py" >&2; exit 2; }
-    echo "== device: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | head -1); torch $("$py" -c 'import torch; print(torch.__version__)') at $torch_lib"
+    torch_lib="${TORCH_LIB:-$("$py" -c 'import os, torch; print(os.path.dirname(torch.__file__) + "/lib")')}" || { echo "cannot import torch with $py (or set TORCH_LIB)" >&2; exit 2; }
+    echo "== device: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | head -1); libtorch at $torch_lib"
     # As run_on_device.sh: the publish carries no libtorch, the shim resolves PyTorch's (TorchSharp 0.107 expects 2.10).
     export LD_LIBRARY_PATH="${torch_lib}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     bench=("$dir/bench/expecto-bench-ism")
