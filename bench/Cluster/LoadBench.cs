@@ -38,7 +38,7 @@ internal static class LoadBench
             var spec = new JobSpec(Path.Combine(root, "genome.fa"), Path.Combine(root, "annotation.tsv"), Path.Combine(root, "beluga.pth"),
                 Path.Combine(root, "models.txt"), Path.Combine(root, "out"), 1000, 0.3, FakeGeneProcessor.EngineName, 64);
             string db = Path.Combine(root, "state", "checkpoints.db");
-            var persistence = pg is null ? new PersistenceOptions { SqliteFile = db } : new PersistenceOptions { Provider = "postgresql", ConnectionString = pg };
+            var persistence = pg is null ? new PersistenceOptions { SqliteFile = db } : new PersistenceOptions { Provider = "postgresql", ConnectionString = pg, SqliteFile = db }; // SqliteFile: where EmbeddedRunner puts run.log
             var stats = new StoreStats(pg is null ? db : null, pg);
 
             int committed = 0;
