@@ -135,7 +135,17 @@ public sealed class VariantEffectPredictor
 
     private IEnumerable<VariantEffectRow> PredictByRegions(IEnumerable<GeneAssignedVariant> variants, CancellationToken cancellationToken)
     {
-        var block = new List<GeneAssignedVariant>(BlockSize);
+        foreach (var block in Scorable(variants, BlockSize))
+            foreach (var row in ScoreBlock(block, cancellationToken)) yield return row;
+    }
+
+    /// <summary>
+    /// The variants the network can score, in input order and in chunks of <paramref name="size"/>; the others are
+    /// counted as skipped. One list, reused: a chunk is consumed before the next is filled.
+    /// </summary>
+    private IEnumerable<List<GeneAssignedVariant>> Scorable(IEnumerable<GeneAssignedVariant> variants, int size)
+    {
+        var chunk = new List<GeneAssignedVariant>(size);
         foreach (var v in variants)
         {
             string? refusal = VariantWindows.Refusal(v.Variant.Ref, v.Variant.Alt);
@@ -144,15 +154,15 @@ public sealed class VariantEffectPredictor
                 Summary.Skip(refusal.StartsWith("indel", StringComparison.Ordinal) ? "indel longer than 100 bp" : refusal);
                 continue;
             }
-            block.Add(v);
-            if (block.Count == BlockSize)
+            chunk.Add(v);
+            if (chunk.Count == size)
             {
-                foreach (var row in ScoreBlock(block, cancellationToken)) yield return row;
-                block.Clear();
+                yield return chunk;
+                chunk.Clear();
             }
         }
-        if (block.Count > 0)
-            foreach (var row in ScoreBlock(block, cancellationToken)) yield return row;
+        if (chunk.Count > 0)
+            yield return chunk;
     }
 
     /// <summary>One block: regions of close SNVs through the engine, the rest through windows; rows in block order.</summary>
@@ -254,25 +264,11 @@ public sealed class VariantEffectPredictor
 
     private IEnumerable<VariantEffectRow> PredictByWindows(IEnumerable<GeneAssignedVariant> variants, CancellationToken cancellationToken)
     {
-        var batch = new List<GeneAssignedVariant>(_chunk);
-        foreach (var v in variants)
+        foreach (var batch in Scorable(variants, _chunk))
         {
-            string? refusal = VariantWindows.Refusal(v.Variant.Ref, v.Variant.Alt);
-            if (refusal is not null)
-            {
-                Summary.Skip(refusal.StartsWith("indel", StringComparison.Ordinal) ? "indel longer than 100 bp" : refusal);
-                continue;
-            }
-            batch.Add(v);
-            if (batch.Count == _chunk)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                foreach (var row in ScoreBatch(batch)) yield return row;
-                batch.Clear();
-            }
-        }
-        if (batch.Count > 0)
+            cancellationToken.ThrowIfCancellationRequested();
             foreach (var row in ScoreBatch(batch)) yield return row;
+        }
     }
 
     private List<VariantEffectRow> ScoreBatch(List<GeneAssignedVariant> batch)
