@@ -140,13 +140,12 @@ public sealed class FaultTests(FaultFixture fixture) : IClassFixture<FaultFixtur
         });
         await _cluster.SubmitAsync(outDir, env);
 
-        var first = _cluster.Coordinator;
-        await _cluster.WaitForAsync(() => first.HasExited, JobTimeout, "the crash after persisting a commit");
+        var first = await _cluster.WaitForCoordinatorExitAsync(JobTimeout, "the crash after persisting a commit");
         AssertKilledInCommit(first, "after persisting");
         Assert.False(LoopbackCluster.Succeeded(outDir), "the job finished although its coordinator died");
 
-        var second = _cluster.StartCoordinator(With(env, ("EXPECTO_TESTHOOKS__CRASHATCOMMIT", "3"), ("EXPECTO_TESTHOOKS__CRASHATCOMMITPOINT", "BeforePersist")));
-        await _cluster.WaitForAsync(() => second.HasExited, JobTimeout, "the crash before persisting a commit");
+        _cluster.StartCoordinator(With(env, ("EXPECTO_TESTHOOKS__CRASHATCOMMIT", "3"), ("EXPECTO_TESTHOOKS__CRASHATCOMMITPOINT", "BeforePersist")));
+        var second = await _cluster.WaitForCoordinatorExitAsync(JobTimeout, "the crash before persisting a commit");
         AssertKilledInCommit(second, "before persisting");
         Assert.False(LoopbackCluster.Succeeded(outDir), "the job finished although its coordinator died");
 

@@ -115,6 +115,21 @@ internal sealed class LoopbackCluster(ReferenceRunFixture? fixture = null) : IDi
         }
     }
 
+    /// <summary>
+    /// Waits until the current coordinator exits other than by giving up joining, and returns that incarnation. A
+    /// coordinator restarted on the same address can fail to rejoin (docs/cluster.md, "A node that cannot join"): it
+    /// exits 255 and <see cref="WaitForAsync"/> starts it again with the same settings (fault hooks included), so the
+    /// exit a fault test is about comes from the restarted incarnation.
+    /// </summary>
+    public async Task<NodeProcess> WaitForCoordinatorExitAsync(TimeSpan timeout, string what)
+    {
+        await WaitForAsync(() => Coordinator.HasExited && Coordinator.ExitCode != GaveUpExitCode, timeout, what);
+        return Coordinator;
+    }
+
+    /// <summary>The exit code of a node that gave up joining.</summary>
+    public const int GaveUpExitCode = 255;
+
     /// <summary>Submits the fixture's job (without waiting for it) and returns its id.</summary>
     public Task<string> SubmitAsync(string outDir, IReadOnlyDictionary<string, string> env) =>
         SubmitAsync(Fixture.Inputs.CliArgs(outDir), env);

@@ -143,17 +143,16 @@ public sealed class RealEngineKillTests(RealEngineFixture fixture) : IClassFixtu
         });
         await _cluster.SubmitAsync(fixture.JobArgs(outDir), env);
 
-        var first = _cluster.Coordinator;
-        await _cluster.WaitForAsync(() => first.HasExited, JobTimeout, "the crash after persisting a commit");
+        var first = await _cluster.WaitForCoordinatorExitAsync(JobTimeout, "the crash after persisting a commit");
         AssertKilledInCommit(first, "after persisting");
         Assert.False(LoopbackCluster.Succeeded(outDir), "the job finished although its coordinator died");
 
-        var second = _cluster.StartCoordinator(LoopbackCluster.Merge(env, new Dictionary<string, string>
+        _cluster.StartCoordinator(LoopbackCluster.Merge(env, new Dictionary<string, string>
         {
             ["EXPECTO_TESTHOOKS__CRASHATCOMMIT"] = "2",
             ["EXPECTO_TESTHOOKS__CRASHATCOMMITPOINT"] = "BeforePersist",
         }));
-        await _cluster.WaitForAsync(() => second.HasExited, JobTimeout, "the crash before persisting a commit");
+        var second = await _cluster.WaitForCoordinatorExitAsync(JobTimeout, "the crash before persisting a commit");
         AssertKilledInCommit(second, "before persisting");
         Assert.False(LoopbackCluster.Succeeded(outDir), "the job finished although its coordinator died");
 
