@@ -42,6 +42,47 @@ public sealed class JobBookTests
     }
 
     [Fact]
+    public void Settlements_written_together_are_one_event_per_job_each_gene_once_in_arrival_order()
+    {
+        var book = Submitted();
+        book = Run(book, new SubmitJob("j2", Spec, Digests, Genes));
+        book = Run(book, new GeneSettled("j1", new GeneResult("G2", "chr2", 1, Outcome, null)));
+        var events = book.DecideSettlements(
+        [
+            new GeneSettled("j2", new GeneResult("G2", "chr2", 1, Outcome, null)),
+            new GeneSettled("j1", new GeneResult("G1", "chr1", 2, null, "boom")),
+            new GeneSettled("j1", new GeneResult("G2", "chr2", 2, Outcome, null)), // settled already
+            new GeneSettled("j2", new GeneResult("G1", "chr1", 1, Outcome, null)),
+            new GeneSettled("j2", new GeneResult("G2", "chr2", 9, Outcome, null)), // second of the same gene
+            new GeneSettled("j1", new GeneResult("G9", "chr1", 1, Outcome, null)), // not in the job
+            new GeneSettled("j3", new GeneResult("G1", "chr1", 1, Outcome, null)), // unknown job
+        ], maxPerEvent: 10);
+        Assert.Equal(["j2:G2,G1", "j1:G1"], events.Cast<JobGenesSettled>().Select(e => e.JobId + ":" + string.Join(',', e.Results.Select(r => r.GeneId))));
+        foreach (var e in events) book = book.Apply(e);
+        Assert.Equal(1, book.Jobs["j2"].Settled["G2"].Attempts);
+        Assert.Equal(JobPhase.Finalizing, book.Jobs["j1"].Phase);
+        Assert.Equal(1, book.Jobs["j1"].FailedCount);
+        Assert.Equal(JobPhase.Finalizing, book.Jobs["j2"].Phase);
+        Assert.Equal(2, book.Jobs["j2"].CommittedCount);
+        Assert.Empty(book.DecideSettlements([new GeneSettled("j1", new GeneResult("G1", "chr1", 3, Outcome, null))], 10));
+    }
+
+    [Fact]
+    public void A_batch_of_settlements_is_cut_into_events_of_the_given_size_and_folds_like_single_ones()
+    {
+        var genes = Enumerable.Range(0, 7).Select(i => new GeneRef($"G{i}", "chr1")).ToArray();
+        var book = Run(JobBook.Empty, new SubmitJob("j1", Spec, Digests, genes));
+        var settled = genes.Select(g => new GeneSettled("j1", new GeneResult(g.GeneId, "chr1", 1, Outcome, null))).ToList();
+        var events = book.DecideSettlements(settled, maxPerEvent: 3);
+        Assert.Equal([3, 3, 1], events.Cast<JobGenesSettled>().Select(e => e.Results.Count));
+        var batched = events.Aggregate(book, (b, e) => b.Apply(e));
+        var single = settled.Aggregate(book, Run);
+        Assert.Equal(single.Jobs["j1"].Settled.OrderBy(kv => kv.Key), batched.Jobs["j1"].Settled.OrderBy(kv => kv.Key));
+        Assert.Equal(JobPhase.Finalizing, batched.Jobs["j1"].Phase);
+        Assert.Throws<ArgumentOutOfRangeException>(() => book.DecideSettlements(settled, 0));
+    }
+
+    [Fact]
     public void A_job_finishes_only_after_every_gene_settled_and_only_once()
     {
         var book = Run(Submitted(), new GeneSettled("j1", new GeneResult("G1", "chr1", 1, Outcome, null)));

@@ -153,6 +153,30 @@ public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, Immutab
         _ => [],
     };
 
+    /// <summary>
+    /// One write's worth of settlements: per job, in order of first appearance, the genes it has and has not settled yet
+    /// (each once; a later duplicate is dropped), as <see cref="JobGenesSettled"/> events of at most
+    /// <paramref name="maxPerEvent"/> results each (a journal row stays small however many genes wait).
+    /// </summary>
+    public IReadOnlyList<IJobEvent> DecideSettlements(IEnumerable<GeneSettled> settled, int maxPerEvent)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPerEvent, 1);
+        var perJob = new Dictionary<string, List<GeneResult>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var seen = new HashSet<GeneKey>();
+        foreach (var s in settled)
+        {
+            if (Decide(s).Count == 0 || !seen.Add(new GeneKey(s.JobId, s.Result.GeneId))) continue;
+            if (!perJob.TryGetValue(s.JobId, out var results))
+            {
+                perJob[s.JobId] = results = [];
+                order.Add(s.JobId);
+            }
+            results.Add(s.Result);
+        }
+        return order.SelectMany(job => perJob[job].Chunk(maxPerEvent).Select(chunk => (IJobEvent)new JobGenesSettled(job, chunk))).ToList();
+    }
+
     /// <summary>Why <paramref name="c"/> does not apply (one line), or null when it does.</summary>
     public string? Refusal(ControlJob c)
     {
@@ -185,6 +209,8 @@ public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, Immutab
         JobSubmitted s when !Jobs.ContainsKey(s.JobId) => new(Jobs.Add(s.JobId, JobState.From(s)), Order.Add(s.JobId)),
         JobGeneSettled g when Jobs.TryGetValue(g.JobId, out var job) =>
             this with { Jobs = Jobs.SetItem(g.JobId, job with { Settled = job.Settled.SetItem(g.Result.GeneId, g.Result) }) },
+        JobGenesSettled g when Jobs.TryGetValue(g.JobId, out var job) =>
+            With(job with { Settled = job.Settled.SetItems(g.Results.Select(r => KeyValuePair.Create(r.GeneId, r))) }),
         JobFinished f when Jobs.TryGetValue(f.JobId, out var job) =>
             this with { Jobs = Jobs.SetItem(f.JobId, job with { Finished = f }) },
         JobPaused p when Jobs.TryGetValue(p.JobId, out var job) => With(job with { Paused = true }),
