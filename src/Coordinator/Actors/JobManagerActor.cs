@@ -472,7 +472,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     private JobStatusView View(JobState job)
     {
-        var failed = job.Settled.Values.Where(r => r.Outcome is null).OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList();
+        var failed = job.FailedResults.OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList();
         return new JobStatusView(job.JobId, job.Phase, job.GeneCount, job.CommittedCount, failed.Count,
             _dispatch.LeasedOf(job.JobId), job.Spec.OutputDir, failed)
         {

@@ -83,6 +83,44 @@ public sealed class JobBookTests
     }
 
     [Fact]
+    public void Counts_kept_with_the_settled_genes_match_a_fresh_count_through_settle_retry_compact_and_snapshot()
+    {
+        var genes = Enumerable.Range(0, 6).Select(i => new GeneRef($"G{i}", "chr1")).ToArray();
+        var book = Run(JobBook.Empty, new SubmitJob("j1", Spec, Digests, genes));
+        void Check(JobBook b, int committed, long rows, int failed)
+        {
+            var job = b.Jobs["j1"];
+            var fresh = SettledTally.Of(job.Settled);
+            Assert.Equal((committed, rows, failed), (job.CommittedCount - (job.Compaction?.Committed ?? 0), job.Rows - (job.Compaction?.Rows ?? 0), job.FailedCount));
+            Assert.Equal((fresh.Committed, fresh.Rows, fresh.Failed.Count), (job.CommittedCount - (job.Compaction?.Committed ?? 0), job.Rows - (job.Compaction?.Rows ?? 0), job.FailedCount));
+            Assert.Equal(fresh.Failed.Keys.Order(), job.FailedResults.Select(r => r.GeneId).Order());
+        }
+        GeneResult Ok(int i) => new($"G{i}", "chr1", 1, new GeneOutcome(10 + i, 0, [], "x"), null);
+        GeneResult Bad(int i) => new($"G{i}", "chr1", 3, null, "boom");
+        book = book.Apply(new JobGenesSettled("j1", [Ok(0), Ok(1), Bad(2)]));
+        Check(book, 2, 21, 1);
+        book = book.Apply(new JobGeneSettled("j1", Bad(3)));
+        book = book.Apply(new JobGeneSettled("j1", Ok(3))); // an event that replaces a result: old journals may hold one
+        Check(book, 3, 34, 1);
+        book = book.Apply(new JobGenesSettled("j1", [Bad(4), Ok(5)]));
+        Check(book, 4, 49, 2);
+        Assert.Equal(["G2", "G4"], ((JobReopened)book.Decide(new ControlJob("j1", JobControl.RetryFailed)).Single()).GeneIds);
+        book = Run(book, new FinishJob("j1", false, []));
+        book = Run(book, new ControlJob("j1", JobControl.RetryFailed));
+        Check(book, 4, 49, 0);
+        book = book.Apply(new JobGenesSettled("j1", [Ok(2), Bad(4)]));
+        book = Run(book, new FinishJob("j1", false, []));
+        book = Run(book, new CompactJob("j1"));
+        Check(book, 0, 0, 1);
+        Assert.Equal((6, 5, 1, 5L * 10 + 0 + 1 + 2 + 3 + 5), (book.Jobs["j1"].GeneCount, book.Jobs["j1"].CommittedCount, book.Jobs["j1"].FailedCount, book.Jobs["j1"].Rows));
+        var again = JobBook.FromSnapshot(book.ToSnapshot());
+        Assert.Equal((5, 1, book.Jobs["j1"].Rows), (again.Jobs["j1"].CommittedCount, again.Jobs["j1"].FailedCount, again.Jobs["j1"].Rows));
+        // Settled replaced without the helpers: counted afresh, not from a stale tally.
+        var bypassed = book.Jobs["j1"] with { Settled = book.Jobs["j1"].Settled.Clear() };
+        Assert.Equal((5, 0), (bypassed.CommittedCount, bypassed.FailedCount));
+    }
+
+    [Fact]
     public void A_job_finishes_only_after_every_gene_settled_and_only_once()
     {
         var book = Run(Submitted(), new GeneSettled("j1", new GeneResult("G1", "chr1", 1, Outcome, null)));
