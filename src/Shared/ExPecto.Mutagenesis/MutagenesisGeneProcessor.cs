@@ -52,6 +52,9 @@ public sealed class MutagenesisGeneProcessor(string engine, string device, IRead
         return Task.FromResult(ToOutcome(run.Result));
     }
 
+    public int BatchSize(JobSpec spec) =>
+        DeltaEngines.MutationsPerBatch(engine, new DeltaEngineOptions { Device = device, MutationsPerBatch = spec.BatchSize });
+
     /// <summary>
     /// The cluster's record of a gene: rows, files and checksum. The variation potential per tissue is in the gene's
     /// summary file (listed in Files), not here: the job manager would hold it for every gene of a job.
