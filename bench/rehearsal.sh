@@ -63,7 +63,7 @@ seed_dll=$(bin Seed expecto-seed); expecto_dll=$(bin Coordinator expecto); worke
 awk -F'\t' '$1 == "chr20"' "$table" > "$work/chr20.bed"
 [ "$limit" -gt 0 ] && { head -n "$limit" "$work/chr20.bed" > "$work/genes.bed"; } || cp "$work/chr20.bed" "$work/genes.bed"
 genes=$(wc -l < "$work/genes.bed")
-log "$genes chr20 genes, radius $radius, demo weights, $(nproc) cores; work folder $work"
+log "$genes chr20 genes, radius $radius, demo weights, $(nproc) cores; work folder $work; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Seed and coordinator ports below Linux's ephemeral range (32768–60999), so no client or worker (port 0) is handed one.
 free_port() { python3 -c '
@@ -89,10 +89,13 @@ start() { # name dll args...: runs a role in the background, its pid in $started
   started=$!; pids+=("$started")
 }
 contacts="127.0.0.1:$seed_port,127.0.0.1:$coord_port"
+# Two workers on one machine split its cores: libtorch's threads spin while they wait, and two workers that each
+# take every core ran 7× slower here than two with half each (Worker:Threads, docs/cluster.md).
+wthreads=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))
 start seed "$seed_dll" --port "$seed_port"; seed_pid=$started
 start coordinator "$expecto_dll" serve --port "$coord_port" --seed "127.0.0.1:$seed_port" --state "$work/state.db"; coord_pid=$started
-start worker1 "$worker_dll" --coordinator "$contacts" --device cpu; w1_pid=$started
-start worker2 "$worker_dll" --coordinator "$contacts" --device cpu; w2_pid=$started
+start worker1 "$worker_dll" --coordinator "$contacts" --device cpu --threads "$wthreads"; w1_pid=$started
+start worker2 "$worker_dll" --coordinator "$contacts" --device cpu --threads "$wthreads"; w2_pid=$started
 
 # Peak RSS per role: VmHWM of every live role process, sampled every 2 s (a SIGKILLed worker's peak is its last sample).
 sample_rss() {
@@ -133,7 +136,7 @@ kill -9 "$w1_pid"
 t_kill=$(date +%s.%N)
 log "SIGKILLed worker1 (pid $w1_pid) in gene $victim_gene at $(effects)/$genes genes written"
 sleep 3
-start worker1b "$worker_dll" --coordinator "$contacts" --device cpu; w3_pid=$started
+start worker1b "$worker_dll" --coordinator "$contacts" --device cpu --threads "$wthreads"; w3_pid=$started
 echo "$w3_pid:worker" >> "$work/pids"
 log "started worker1 again (pid $w3_pid)"
 

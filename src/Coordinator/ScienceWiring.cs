@@ -13,8 +13,9 @@ internal static class ScienceWiring
 {
     /// <summary>The real engines, and the test engines when <paramref name="testHooks"/> is given (the switch is on).</summary>
     /// <param name="precisions">Precisions the embedded worker accepts (Worker:Precisions); null: all.</param>
-    public static EngineCatalog Engines(ITestHooks? testHooks, IReadOnlyCollection<ExPecto.Core.Chromatin.ComputePrecision>? precisions = null) =>
-        Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(), precisions).WithTestEngines(testHooks);
+    /// <param name="threads">libtorch CPU threads of the embedded worker (Worker:Threads resolved); 0: libtorch's setting.</param>
+    public static EngineCatalog Engines(ITestHooks? testHooks, IReadOnlyCollection<ExPecto.Core.Chromatin.ComputePrecision>? precisions = null, int threads = 0) =>
+        Mutagenesis.MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(), precisions, threads).WithTestEngines(testHooks);
 
     public static IJobFinalizer Finalizer() => new GenesTableFinalizer();
 }

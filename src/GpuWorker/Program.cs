@@ -6,7 +6,7 @@ using ExPecto.Protocol.Processing;
 using ExPecto.Worker;
 using Microsoft.Extensions.Hosting;
 
-// `expecto-worker --coordinator host:port[,host:port] --device cpu|cuda:0,cuda:1 [--port 0] [--slots 1] [--precision fp32,bf16] [--admin 127.0.0.1:9110] [--enable-test-hooks]`
+// `expecto-worker --coordinator host:port[,host:port] --device cpu|cuda:0,cuda:1 [--port 0] [--slots 1] [--precision fp32,bf16] [--threads N] [--admin 127.0.0.1:9110] [--enable-test-hooks]`
 // Joins the cluster through the given contact points (seed or coordinator nodes) and pulls genes.
 return await NodeMain.RunAsync("expecto-worker", async () =>
 {
@@ -19,7 +19,7 @@ return await NodeMain.RunAsync("expecto-worker", async () =>
     var cluster = ExPectoHostingExtensions.Bind<ClusterNodeOptions>(builder.Configuration, ClusterNodeOptions.Section);
     var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(builder.Configuration, WorkerOptions.Section);
     // Engines this worker build offers: the real chromatin engines; the test engines only under the switch.
-    var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(), worker.PrecisionList()).WithTestEngines(testHooks);
+    var engines = MutagenesisGeneProcessorFactory.RegisterAll(new EngineCatalog(), worker.PrecisionList(), worker.CpuThreads()).WithTestEngines(testHooks);
     builder.Services.AddAkka(cluster.SystemName, (akka, _) => akka
         .WithExPectoCluster(cluster, Roles.Worker)
         .WithExPectoWorker(worker, engines));

@@ -14,6 +14,7 @@ internal static class RunCommand
         var job = new JobArguments();
         var state = new Option<FileInfo?>("--state") { Description = "Checkpoint database (SQLite); default DIR/_state/checkpoints.db" };
         var devices = new Option<string>("--devices") { Description = "Inference loops: cpu, or cuda:0,cuda:1", DefaultValueFactory = _ => "cpu" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads of the inference library (default: one per CPU this process may use; Worker:Threads)" };
         var admin = new Option<string?>("--admin") { Description = "Admin console host:port (default 127.0.0.1:9110; a busy port only warns; EXPECTO_ADMIN__ENDPOINT)" };
         var progressInterval = JobProgress.IntervalOption();
         var logFormat = ServeCommand.LogFormatOption();
@@ -22,6 +23,7 @@ internal static class RunCommand
         job.AddTo(command);
         command.Options.Add(state);
         command.Options.Add(devices);
+        command.Options.Add(threads);
         command.Options.Add(admin);
         command.Options.Add(progressInterval);
         command.Options.Add(logFormat);
@@ -37,7 +39,9 @@ internal static class RunCommand
             var worker = ExPectoHostingExtensions.Bind<WorkerOptions>(config, WorkerOptions.Section);
             if (parse.GetResult(devices) is not null || config["Worker:Devices"] is null)
                 worker.Devices = parse.GetValue(devices)!;
-            var engines = ScienceWiring.Engines(hooks, worker.PrecisionList());
+            if (parse.GetValue(threads) is int t) worker.Threads = t;
+            worker.Validate(WorkerOptions.Section);
+            var engines = ScienceWiring.Engines(hooks, worker.PrecisionList(), worker.CpuThreads());
             var (spec, genes) = job.Read(parse, engines);
             if (job.UsesDemo(parse))
                 ExPecto.Admin.Logging.NodeLog.Write("info", $"expecto: bundled demo: {genes.Count} chr20 genes, radius {spec.Radius}, DEMONSTRATION weights (random, not biological)");

@@ -15,6 +15,15 @@ public static class TorchDevices
         false;
 #endif
 
+    /// <summary>
+    /// Sets libtorch's CPU thread count (its intra-op pool) from the calling thread, when it differs: libtorch keeps
+    /// the count per thread after first use, so an engine's own thread must call this before it computes.
+    /// </summary>
+    public static void UseCpuThreads(int threads)
+    {
+        if (threads > 0 && torch.get_num_threads() != threads) torch.set_num_threads(threads);
+    }
+
     /// <summary>The device for an option string; CUDA devices must exist.</summary>
     /// <exception cref="InputException">The string is not cpu, cuda or cuda:N, or that CUDA device is not available.</exception>
     public static torch.Device Parse(string option)

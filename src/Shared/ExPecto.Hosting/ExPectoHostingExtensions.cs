@@ -52,6 +52,7 @@ public static class ExPectoHostingExtensions
         ["--devices"] = "Worker:Devices",
         ["--slots"] = "Worker:SlotsPerDevice",
         ["--precision"] = "Worker:Precisions",
+        ["--threads"] = "Worker:Threads",
         ["--state"] = "Persistence:SqliteFile",
         ["--pg"] = "Persistence:ConnectionString",
         ["--admin"] = "Admin:Endpoint",

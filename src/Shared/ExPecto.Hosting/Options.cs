@@ -232,6 +232,18 @@ public sealed class WorkerOptions : IValidatedOptions
     /// </summary>
     public string Precisions { get; set; } = "fp32,tf32,bf16";
 
+    /// <summary>
+    /// CPU threads of the inference library (libtorch's intra-op pool, process-wide); 0: one per CPU this process may
+    /// use (<see cref="Environment.ProcessorCount"/>, which honours a container's CPU limit, where libtorch alone would
+    /// take every core of the host). Several workers on one machine must split the cores between them: libtorch's
+    /// threads spin while they wait for each other, so two 2-thread workers on 2 cores ran 7× slower than two
+    /// 1-thread workers (docs/cluster.md).
+    /// </summary>
+    public int Threads { get; set; }
+
+    /// <summary><see cref="Threads"/> with 0 resolved.</summary>
+    public int CpuThreads() => Threads > 0 ? Threads : Environment.ProcessorCount;
+
     public IReadOnlyList<string> DeviceList() =>
         Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -246,6 +258,7 @@ public sealed class WorkerOptions : IValidatedOptions
         OptionsValidation.AtLeast(section + ":SlotsPerDevice", SlotsPerDevice, 1);
         OptionsValidation.Positive(section + ":HeartbeatInterval", HeartbeatInterval);
         OptionsValidation.NotNegative(section + ":StuckAfter", StuckAfter);
+        OptionsValidation.AtLeast(section + ":Threads", Threads, 0);
         if (PrecisionList().Count == 0) throw OptionsValidation.Bad(section + ":Precisions", "one or more of fp32, tf32, bf16", Precisions);
     }
 }

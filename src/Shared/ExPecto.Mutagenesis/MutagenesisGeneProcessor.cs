@@ -19,7 +19,9 @@ namespace ExPecto.Mutagenesis;
 /// recomputed: its recorded result is returned, which keeps repeated attempts idempotent.
 /// </summary>
 /// <param name="precisions">Precisions this worker accepts (Worker:Precisions); null: all.</param>
-public sealed class MutagenesisGeneProcessor(string engine, string device, IReadOnlyCollection<ComputePrecision>? precisions = null) : IGeneProcessor, IDisposable
+/// <param name="threads">libtorch CPU threads (Worker:Threads resolved); 0: leave libtorch's setting.</param>
+public sealed class MutagenesisGeneProcessor(string engine, string device, IReadOnlyCollection<ComputePrecision>? precisions = null, int threads = 0)
+    : IGeneProcessor, IDisposable
 {
     private Loaded? _loaded;
 
@@ -29,6 +31,7 @@ public sealed class MutagenesisGeneProcessor(string engine, string device, IRead
         if (precisions is not null && !precisions.Contains(spec.Precision))
             throw new InputException($"job {item.JobId} asks for {ComputePrecisions.OptionName} {spec.Precision.Name()}; this worker runs only " +
                 $"{string.Join(", ", precisions.Select(p => p.Name()))} (its --precision option, Worker:Precisions)");
+        ExPecto.Beluga.TorchDevices.UseCpuThreads(threads); // here: this is the device thread the engine computes on
         var loaded = Load(spec);
         if (!loaded.Annotation.TryGet(item.GeneId, out Gene gene))
             throw new InputException(spec.AnnotationPath, null, $"has no gene '{item.GeneId}'");
@@ -48,6 +51,9 @@ public sealed class MutagenesisGeneProcessor(string engine, string device, IRead
         var run = runner.RunGene(new MutagenesisGene(gene.Id, gene.Chrom, gene.Strand, gene.Tss), loaded.Fetch, null, ct);
         return Task.FromResult(ToOutcome(run.Result));
     }
+
+    public int BatchSize(JobSpec spec) =>
+        DeltaEngines.MutationsPerBatch(engine, new DeltaEngineOptions { Device = device, MutationsPerBatch = spec.BatchSize });
 
     /// <summary>
     /// The cluster's record of a gene: rows, files and checksum. The variation potential per tissue is in the gene's
@@ -121,18 +127,20 @@ public sealed class MutagenesisGeneProcessor(string engine, string device, IRead
 
 /// <summary>Creates a <see cref="MutagenesisGeneProcessor"/> per device for one engine name.</summary>
 /// <param name="precisions">Precisions the processors accept (Worker:Precisions); null: all.</param>
-public sealed class MutagenesisGeneProcessorFactory(string engine, IReadOnlyCollection<ComputePrecision>? precisions = null) : IGeneProcessorFactory
+/// <param name="threads">libtorch CPU threads of the processors (Worker:Threads resolved); 0: libtorch's setting.</param>
+public sealed class MutagenesisGeneProcessorFactory(string engine, IReadOnlyCollection<ComputePrecision>? precisions = null, int threads = 0)
+    : IGeneProcessorFactory
 {
-    public IGeneProcessor Create(string device) => new MutagenesisGeneProcessor(engine, device, precisions);
+    public IGeneProcessor Create(string device) => new MutagenesisGeneProcessor(engine, device, precisions, threads);
 
     /// <summary>The real engines read no job parameters: everything they need is in the spec's typed fields.</summary>
     public IReadOnlyCollection<string> Parameters { get; } = [];
 
     /// <summary>Registers the real engines (incremental, naive).</summary>
-    public static EngineCatalog RegisterAll(EngineCatalog catalog, IReadOnlyCollection<ComputePrecision>? precisions = null)
+    public static EngineCatalog RegisterAll(EngineCatalog catalog, IReadOnlyCollection<ComputePrecision>? precisions = null, int threads = 0)
     {
         foreach (string name in DeltaEngines.Names)
-            catalog.Register(name, new MutagenesisGeneProcessorFactory(name, precisions));
+            catalog.Register(name, new MutagenesisGeneProcessorFactory(name, precisions, threads));
         return catalog;
     }
 }

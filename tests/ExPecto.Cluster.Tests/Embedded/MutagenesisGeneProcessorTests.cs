@@ -14,6 +14,19 @@ public sealed class MutagenesisGeneProcessorTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
+    [Theory]
+    [InlineData(DeltaEngines.Incremental, "cpu", 0, DeltaEngineOptions.CpuMutationsPerBatch)]
+    [InlineData(DeltaEngines.Incremental, "cuda:1", 0, DeltaEngineOptions.CudaMutationsPerBatch)]
+    [InlineData(DeltaEngines.Naive, "cpu", 0, NaiveDeltaEngine.DefaultMutationsPerBatch)]
+    [InlineData(DeltaEngines.Incremental, "cpu", 96, 96)]
+    [InlineData(DeltaEngines.Naive, "cuda:0", 12, 12)]
+    public void The_batch_size_a_worker_reports_is_what_its_engine_uses_for_the_job(string engine, string device, int jobBatch, int expected)
+    {
+        var spec = new JobSpec("g.fa", "a.bed", "b.pth", "m.txt", "out", 1000, 0.3, engine, jobBatch);
+        IGeneProcessor processor = new MutagenesisGeneProcessor(engine, device);
+        Assert.Equal(expected, processor.BatchSize(spec));
+    }
+
     [Fact]
     public async Task A_gene_whose_files_no_longer_match_its_mutation_count_is_recomputed_not_reported_as_done()
     {

@@ -15,6 +15,16 @@ public static class DeltaEngines
     /// <summary>Engine names, the default (incremental) first.</summary>
     public static IReadOnlyList<string> Names { get; } = [Incremental, Naive];
 
+    /// <summary>
+    /// Mutations per internal batch that engine <paramref name="name"/> uses with <paramref name="options"/>: the set
+    /// value, else its default (the device kind's for the incremental engine; the naive engine's own, which bounds the
+    /// memory of its 18 full windows per mutation).
+    /// </summary>
+    public static int MutationsPerBatch(string name, DeltaEngineOptions options) =>
+        options.MutationsPerBatch > 0 ? options.MutationsPerBatch
+        : string.Equals(name, Naive, StringComparison.OrdinalIgnoreCase) ? NaiveDeltaEngine.DefaultMutationsPerBatch
+        : options.ResolvedMutationsPerBatch;
+
     /// <param name="name">"incremental" or "naive" (case-insensitive).</param>
     /// <param name="stateDict">Beluga state dict; the engine copies what it needs to the device.</param>
     public static IMutationDeltaEngine Create(string name, IReadOnlyDictionary<string, Tensor> stateDict, DeltaEngineOptions? options = null) =>

@@ -65,6 +65,12 @@ public sealed record GeneOutcome(long Rows, long StrongRows, IReadOnlyList<strin
 public interface IGeneProcessor
 {
     Task<GeneOutcome> ProcessAsync(GeneWorkItem item, CancellationToken ct);
+
+    /// <summary>
+    /// Mutations per engine call this processor uses for <paramref name="spec"/>: the job's batch size, or the value
+    /// a job's 0 (the device default) resolves to here. What a worker reports (admin `workers`).
+    /// </summary>
+    int BatchSize(JobSpec spec) => spec.BatchSize;
 }
 
 /// <summary>Creates one processor per device (`cpu`, `cuda:0`, …); the worker owns and disposes what it creates.</summary>

@@ -98,7 +98,7 @@ public sealed class DeviceWorkerActor : ReceiveActor, IWithTimers
     private WorkerStats Stats()
     {
         var running = _held.Values.FirstOrDefault(h => h.Running)?.Grant.Item;
-        return new WorkerStats(_device, running?.Spec.BatchSize ?? 0, running?.GeneId, _mutationsPerSecond, _genesDone, _errors);
+        return new WorkerStats(_device, running is null ? 0 : _processor.BatchSize(running.Spec), running?.GeneId, _mutationsPerSecond, _genesDone, _errors);
     }
 
     private void OnHeartbeat()
