@@ -50,7 +50,9 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     private DispatchState _dispatch;
     private readonly Dictionary<string, WorkerSlot> _workers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _finalizing = new(StringComparer.Ordinal);
-    private readonly HashSet<GeneKey> _recording = []; // settlements persisting now (PersistAllAsync), not yet in the book
+    private readonly HashSet<GeneKey> _recording = []; // settlements waiting for or in a write, not yet in the book
+    private readonly List<(GeneSettled Settled, IActorRef Entity)> _waiting = []; // settlements for the next write
+    private bool _writing; // a write of settlements is in flight; what arrives meanwhile goes in the next one
     private bool _barrier; // an operator's command is stashed until _recording drains; settlements wait behind it
     private long _snapshotSequenceNr; // of the newest snapshot saved or recovered: the older one kept after the next save
     private JournalPurge? _purge; // null with a journal other than Akka.Persistence.Sql (tests): compaction only
@@ -250,11 +252,18 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// Records a settlement without stopping the actor for the journal round trip (PersistAllAsync): settlements that
-    /// arrive while one write is in flight go to the journal together in the next one (group commit), so the job
-    /// manager settles as many genes per round trip as are waiting. The gene's credit returns at once (its entity
-    /// committed durably before announcing); the entity hears <see cref="SettlementRecorded"/> only once the record
-    /// is durable, and announces again until then. A settlement already being recorded is not recorded twice.
+    /// Most settlements in one journal row: a settlement journaled with many others (<see cref="JobGenesSettled"/>)
+    /// costs one row insert and one serialization for all of them; the bound keeps rows small.
+    /// </summary>
+    private const int MaxSettlementsPerEvent = 256;
+
+    /// <summary>
+    /// Records a settlement without stopping the actor for the journal round trip, by group commit: with no write in
+    /// flight the settlement is written at once; settlements that arrive while one is in flight are written together
+    /// in the next one, as one <see cref="JobGenesSettled"/> row per job (<see cref="JobBook.DecideSettlements"/>). The
+    /// gene's credit returns at once (its entity committed durably before announcing); the entity hears
+    /// <see cref="SettlementRecorded"/> only once the record is durable, and announces again until then. A settlement
+    /// already waiting or being written is not recorded twice.
     /// </summary>
     private void OnSettled(GeneSettled s)
     {
@@ -265,27 +274,64 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         }
         var key = new GeneKey(s.JobId, s.Result.GeneId);
         if (_recording.Contains(key)) return;
-        var sender = Sender;
-        var events = _book.Decide(s);
+        bool open = _book.Decide(s).Count > 0;
         Feed(s);
-        if (events.Count == 0)
+        if (!open)
         {
-            sender.Tell(new SettlementRecorded(s.JobId, s.Result.GeneId));
+            Sender.Tell(new SettlementRecorded(s.JobId, s.Result.GeneId));
             return;
         }
         _recording.Add(key);
+        _waiting.Add((s, Sender));
+        if (!_writing) WriteSettlements();
+    }
+
+    private void WriteSettlements()
+    {
+        var batch = _waiting.ToList();
+        _waiting.Clear();
+        var entities = batch.ToDictionary(b => new GeneKey(b.Settled.JobId, b.Settled.Result.GeneId), b => b.Entity);
+        var events = _book.DecideSettlements(batch.Select(b => b.Settled), MaxSettlementsPerEvent);
+        // Waiting genes are open in the book (checked on arrival; operators' commands wait behind them): never empty.
+        if (events.Count == 0)
+        {
+            foreach (var (k, entity) in entities) Recorded(k, entity);
+            SettlementsWritten();
+            return;
+        }
+        _writing = true;
+        int left = events.Count;
         PersistAllAsync(events, e =>
         {
             Applied(e);
-            _recording.Remove(key);
-            sender.Tell(new SettlementRecorded(s.JobId, s.Result.GeneId));
-            MaybeFinalize(s.JobId);
-            if (_recording.Count == 0 && _barrier)
+            var settled = (JobGenesSettled)e;
+            foreach (var r in settled.Results)
             {
-                _barrier = false;
-                Stash.UnstashAll();
+                var k = new GeneKey(settled.JobId, r.GeneId);
+                Recorded(k, entities[k]);
             }
+            MaybeFinalize(settled.JobId);
+            if (--left == 0) SettlementsWritten();
         });
+    }
+
+    private void Recorded(GeneKey key, IActorRef entity)
+    {
+        _recording.Remove(key);
+        entity.Tell(new SettlementRecorded(key.JobId, key.GeneId));
+    }
+
+    /// <summary>A write of settlements is durable: write what waited meanwhile, or let a stashed operator's command in.</summary>
+    private void SettlementsWritten()
+    {
+        _writing = false;
+        if (_waiting.Count > 0)
+            WriteSettlements();
+        else if (_recording.Count == 0 && _barrier)
+        {
+            _barrier = false;
+            Stash.UnstashAll();
+        }
     }
 
     private void OnControl(ControlJob c)
@@ -426,7 +472,7 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
 
     private JobStatusView View(JobState job)
     {
-        var failed = job.Settled.Values.Where(r => r.Outcome is null).OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList();
+        var failed = job.FailedResults.OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList();
         return new JobStatusView(job.JobId, job.Phase, job.GeneCount, job.CommittedCount, failed.Count,
             _dispatch.LeasedOf(job.JobId), job.Spec.OutputDir, failed)
         {

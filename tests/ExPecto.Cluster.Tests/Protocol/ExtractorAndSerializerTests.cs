@@ -79,6 +79,7 @@ public sealed class ExtractorAndSerializerTests() : TestKit(Hocon)
             new RegisterWorker("w1", someActor, 2, [new HeldGene("j1", "G1", 1)]) { Stats = new WorkerStats("cuda:0", 64, "G1", 100, 5, 0) },
             new JobSubmitted("j1", Spec, digests, [new GeneRef("G1", "chr1")]),
             new JobGeneSettled("j1", Result),
+            new JobGenesSettled("j1", [Result, new GeneResult("G2", "chr2", 3, null, "boom")]),
             new JobFinished("j1", true, ["genes.parquet"]),
             new JobBookSnapshot([new JobSnapshotEntry(new JobSubmitted("j1", Spec, digests, [new GeneRef("G1", "chr1")]) { AtMs = 7 }, [Result], null)
             {

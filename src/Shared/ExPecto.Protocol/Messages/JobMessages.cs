@@ -90,6 +90,12 @@ public sealed record JobSubmitted(string JobId, JobSpec Spec, InputDigests Diges
 
 public sealed record JobGeneSettled(string JobId, GeneResult Result) : IJobEvent;
 
+/// <summary>
+/// Several genes of one job settled, recorded in one journal row: the job manager's group commit of the settlements
+/// that arrived while its previous write was in flight. Folds like one <see cref="JobGeneSettled"/> per result.
+/// </summary>
+public sealed record JobGenesSettled(string JobId, IReadOnlyList<GeneResult> Results) : IJobEvent;
+
 /// <summary>Manifest (and _SUCCESS when complete) written, finalizer run.</summary>
 public sealed record JobFinished(string JobId, bool Complete, IReadOnlyList<string> ExtraFiles) : IJobEvent
 {

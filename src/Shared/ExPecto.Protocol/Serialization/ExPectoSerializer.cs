@@ -65,6 +65,7 @@ public sealed class ExPectoSerializer : SerializerWithStringManifest
         [typeof(JobCancelled)] = "E-JC",
         [typeof(JobReopened)] = "E-JRO",
         [typeof(JobCompacted)] = "E-JCP",
+        [typeof(JobGenesSettled)] = "E-JGB",
         // schedule manager
         [typeof(AddSchedule)] = "AS",
         [typeof(RemoveSchedule)] = "RS",

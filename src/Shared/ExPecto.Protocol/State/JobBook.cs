@@ -69,15 +69,80 @@ public sealed record JobState(
     /// <summary>Genes of the job, compacted ones included.</summary>
     public int GeneCount => Compaction?.Genes ?? Genes.Length;
 
+    /// <summary>
+    /// Committed count, rows and failed genes of <see cref="Settled"/>, kept in step by <see cref="WithSettled"/> and
+    /// <see cref="WithoutSettled"/>: status is asked every few hundred milliseconds, and counting a genome-wide job's
+    /// settled genes each time cost a visible share of the job manager's time.
+    /// </summary>
+    public SettledTally Tally { get; init; } = SettledTally.Of(Settled);
+
+    // A Settled replaced some other way (a `with` that skipped the helpers) is counted afresh.
+    private SettledTally Counted => ReferenceEquals(Tally.For, Settled) ? Tally : SettledTally.Of(Settled);
+
     /// <summary>Committed genes, compacted ones included.</summary>
-    public int CommittedCount => (Compaction?.Committed ?? 0) + Settled.Values.Count(r => r.Outcome is not null);
+    public int CommittedCount => (Compaction?.Committed ?? 0) + Counted.Committed;
 
     /// <summary>Effect rows of the committed genes, compacted ones included.</summary>
-    public long Rows => (Compaction?.Rows ?? 0) + Settled.Values.Sum(r => r.Outcome?.Rows ?? 0);
+    public long Rows => (Compaction?.Rows ?? 0) + Counted.Rows;
 
     public bool AllSettled => Settled.Count + (Compaction?.Committed ?? 0) == GeneCount;
 
-    public int FailedCount => Settled.Values.Count(r => r.Outcome is null);
+    public int FailedCount => Counted.Failed.Count;
+
+    /// <summary>The failed genes' results (unordered).</summary>
+    public IEnumerable<GeneResult> FailedResults => Counted.Failed.Values;
+
+    /// <summary>These results recorded (a gene settled before is replaced), tallies kept in step.</summary>
+    public JobState WithSettled(IEnumerable<GeneResult> results)
+    {
+        var t = Counted;
+        var settled = Settled.ToBuilder();
+        var failed = t.Failed.ToBuilder();
+        int committed = t.Committed;
+        long rows = t.Rows;
+        foreach (var r in results)
+        {
+            if (settled.TryGetValue(r.GeneId, out var old)) Count(old, -1);
+            settled[r.GeneId] = r;
+            Count(r, +1);
+        }
+        var now = settled.ToImmutable();
+        return this with { Settled = now, Tally = new SettledTally(now, committed, rows, failed.ToImmutable()) };
+
+        void Count(GeneResult r, int sign)
+        {
+            if (r.Outcome is { } o)
+            {
+                committed += sign;
+                rows += sign * o.Rows;
+            }
+            else if (sign > 0) failed[r.GeneId] = r;
+            else failed.Remove(r.GeneId);
+        }
+    }
+
+    /// <summary>These genes' results dropped (a retry reopens them), tallies kept in step.</summary>
+    public JobState WithoutSettled(IEnumerable<string> geneIds)
+    {
+        var t = Counted;
+        var settled = Settled.ToBuilder();
+        var failed = t.Failed.ToBuilder();
+        int committed = t.Committed;
+        long rows = t.Rows;
+        foreach (string id in geneIds)
+        {
+            if (!settled.TryGetValue(id, out var old)) continue;
+            settled.Remove(id);
+            if (old.Outcome is { } o)
+            {
+                committed--;
+                rows -= o.Rows;
+            }
+            else failed.Remove(id);
+        }
+        var now = settled.ToImmutable();
+        return this with { Settled = now, Tally = new SettledTally(now, committed, rows, failed.ToImmutable()) };
+    }
 
     /// <summary>Genes not settled yet, in submission order.</summary>
     public IEnumerable<GeneRef> Unsettled => Genes.Where(g => !Settled.ContainsKey(g.GeneId));
@@ -109,13 +174,15 @@ public sealed record JobState(
     {
         var failed = Settled.Values.Where(r => r.Outcome is null).Select(r => r.GeneId).ToHashSet(StringComparer.Ordinal);
         var committed = Settled.Values.Where(r => r.Outcome is not null).ToList();
+        var kept = Settled.Where(kv => failed.Contains(kv.Key)).ToImmutableDictionary(Settled.KeyComparer);
         return this with
         {
             Compaction = new JobCompaction(GeneCount, (Compaction?.Committed ?? 0) + committed.Count,
                 (Compaction?.Rows ?? 0) + committed.Sum(r => r.Outcome!.Rows)),
             Genes = [.. Genes.Where(g => failed.Contains(g.GeneId))],
             ChromOf = ChromOf.Where(kv => failed.Contains(kv.Key)).ToImmutableDictionary(ChromOf.KeyComparer),
-            Settled = Settled.Where(kv => failed.Contains(kv.Key)).ToImmutableDictionary(Settled.KeyComparer),
+            Settled = kept,
+            Tally = SettledTally.Of(kept),
             Compacted = true,
         };
     }
@@ -153,6 +220,30 @@ public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, Immutab
         _ => [],
     };
 
+    /// <summary>
+    /// One write's worth of settlements: per job, in order of first appearance, the genes it has and has not settled yet
+    /// (each once; a later duplicate is dropped), as <see cref="JobGenesSettled"/> events of at most
+    /// <paramref name="maxPerEvent"/> results each (a journal row stays small however many genes wait).
+    /// </summary>
+    public IReadOnlyList<IJobEvent> DecideSettlements(IEnumerable<GeneSettled> settled, int maxPerEvent)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPerEvent, 1);
+        var perJob = new Dictionary<string, List<GeneResult>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var seen = new HashSet<GeneKey>();
+        foreach (var s in settled)
+        {
+            if (Decide(s).Count == 0 || !seen.Add(new GeneKey(s.JobId, s.Result.GeneId))) continue;
+            if (!perJob.TryGetValue(s.JobId, out var results))
+            {
+                perJob[s.JobId] = results = [];
+                order.Add(s.JobId);
+            }
+            results.Add(s.Result);
+        }
+        return order.SelectMany(job => perJob[job].Chunk(maxPerEvent).Select(chunk => (IJobEvent)new JobGenesSettled(job, chunk))).ToList();
+    }
+
     /// <summary>Why <paramref name="c"/> does not apply (one line), or null when it does.</summary>
     public string? Refusal(ControlJob c)
     {
@@ -177,21 +268,22 @@ public sealed record JobBook(ImmutableDictionary<string, JobState> Jobs, Immutab
         JobControl.Resume => [new JobResumed(job.JobId)],
         JobControl.Cancel => [new JobCancelled(job.JobId)],
         _ => [new JobReopened(job.JobId, job.Round + 1,
-            job.Settled.Values.Where(r => r.Outcome is null).Select(r => r.GeneId).OrderBy(g => g, StringComparer.Ordinal).ToList())],
+            job.FailedResults.Select(r => r.GeneId).OrderBy(g => g, StringComparer.Ordinal).ToList())],
     };
 
     public JobBook Apply(IJobEvent e) => e switch
     {
         JobSubmitted s when !Jobs.ContainsKey(s.JobId) => new(Jobs.Add(s.JobId, JobState.From(s)), Order.Add(s.JobId)),
         JobGeneSettled g when Jobs.TryGetValue(g.JobId, out var job) =>
-            this with { Jobs = Jobs.SetItem(g.JobId, job with { Settled = job.Settled.SetItem(g.Result.GeneId, g.Result) }) },
+            With(job.WithSettled([g.Result])),
+        JobGenesSettled g when Jobs.TryGetValue(g.JobId, out var job) => With(job.WithSettled(g.Results)),
         JobFinished f when Jobs.TryGetValue(f.JobId, out var job) =>
             this with { Jobs = Jobs.SetItem(f.JobId, job with { Finished = f }) },
         JobPaused p when Jobs.TryGetValue(p.JobId, out var job) => With(job with { Paused = true }),
         JobResumed r when Jobs.TryGetValue(r.JobId, out var job) => With(job with { Paused = false }),
         JobCancelled c when Jobs.TryGetValue(c.JobId, out var job) => With(job with { Cancelled = true, Paused = false }),
         JobReopened r when Jobs.TryGetValue(r.JobId, out var job) =>
-            With(job with { Settled = job.Settled.RemoveRange(r.GeneIds), Finished = null, Round = r.Round, Compacted = false }),
+            With(job.WithoutSettled(r.GeneIds) with { Finished = null, Round = r.Round, Compacted = false }),
         JobCompacted c when Jobs.TryGetValue(c.JobId, out var job) && job.Finished is not null && !job.Compacted => With(job.Compact()),
         _ => this,
     };
@@ -242,4 +334,13 @@ public sealed record JobSnapshotEntry(JobSubmitted Submitted, IReadOnlyList<Gene
     public JobCompaction? Compaction { get; init; }
 
     public bool Compacted { get; init; }
+}
+
+/// <summary>What <see cref="JobState.Settled"/> holds, counted: committed genes, their effect rows, and the failed genes.</summary>
+/// <param name="For">The dictionary counted: a tally is valid for that one only.</param>
+public sealed record SettledTally(ImmutableDictionary<string, GeneResult> For, int Committed, long Rows, ImmutableDictionary<string, GeneResult> Failed)
+{
+    public static SettledTally Of(ImmutableDictionary<string, GeneResult> settled) => new(settled,
+        settled.Values.Count(r => r.Outcome is not null), settled.Values.Sum(r => r.Outcome?.Rows ?? 0),
+        settled.Where(kv => kv.Value.Outcome is null).ToImmutableDictionary(settled.KeyComparer));
 }
