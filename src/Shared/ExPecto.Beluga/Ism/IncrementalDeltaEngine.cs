@@ -409,16 +409,37 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             return spliced.scatter_(2, index, fresh);
         }
 
+        public void PrepareReference(int firstOffset, int lastOffset)
+        {
+            int lo = MutationBatch.MinOffset, hi = MutationBatch.MaxOffset(_length);
+            if (firstOffset < lo || lastOffset > hi)
+                throw new ArgumentOutOfRangeException(nameof(firstOffset), $"offsets [{firstOffset}, {lastOffset}]: every shifted window must lie inside the {_length} bp region, so offsets must lie in [{lo}, {hi}]");
+            if (lastOffset < firstOffset || _trunk is null) return;
+            using var precision = _engine._network.EnterPrecision();
+            using var scope = torch.NewDisposeScope();
+            using var inference = torch.inference_mode();
+            // All at once: each chunk of windows then takes the FFT path, and the spectrum is read once for the gene.
+            EnsureReference(Enumerable.Range(firstOffset, lastOffset - firstOffset + 1));
+        }
+
         /// <summary>REF fc1 pre-activations (both strands) and probabilities for window starts not seen before.</summary>
         private void EnsureReference(ReadOnlySpan<PointMutation> chunk)
         {
+            var offsets = new int[chunk.Length];
+            for (int i = 0; i < chunk.Length; i++) offsets[i] = chunk[i].Offset;
+            EnsureReference(offsets);
+        }
+
+        /// <summary>The same for the windows of mutations at <paramref name="offsets"/>.</summary>
+        private void EnsureReference(IEnumerable<int> offsets)
+        {
             var missing = new List<int>();
             var seen = new HashSet<int>();
-            foreach (PointMutation mutation in chunk)
+            foreach (int offset in offsets)
             {
                 foreach (int s in VariantShifts.All)
                 {
-                    int start = MutationBatch.WindowStart(mutation.Offset, s);
+                    int start = MutationBatch.WindowStart(offset, s);
                     if (!_refRow.ContainsKey(start) && seen.Add(start)) missing.Add(start);
                 }
             }

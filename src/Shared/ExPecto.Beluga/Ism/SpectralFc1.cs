@@ -32,9 +32,20 @@ internal sealed class SpectralFc1 : IDisposable
         Tensor byColumn = net.Fc1WeightByColumn ?? throw new InvalidOperationException("network was built without the ByColumn fc1 layout");
         _hidden = byColumn.shape[1];
         _channels = byColumn.shape[0] / IsmNetwork.FinalWidth;
-        // Correlation = convolution with the kernel reversed along the columns.
-        Tensor kernel = byColumn.to(ScalarType.Float32).view(IsmNetwork.FinalWidth, _channels, _hidden).flip(0);
-        _spectrum = torch.fft.rfft(kernel, Length, 0).contiguous().DetachFromDisposeScope();
+        Tensor kernel = byColumn.view(IsmNetwork.FinalWidth, _channels, _hidden);
+        Tensor spectrum = torch.empty([Length / 2 + 1, _channels, _hidden], ScalarType.ComplexFloat32, byColumn.device);
+        // A few channels at a time, each transformed along a contiguous last axis (an FFT along the strided first
+        // axis ran 10× slower), so the build never holds more than one slice beside the spectrum.
+        const int slice = 64;
+        for (long c = 0; c < _channels; c += slice)
+        {
+            using var step = torch.NewDisposeScope();
+            long width = Math.Min(slice, _channels - c);
+            // Correlation = convolution with the kernel reversed along the columns.
+            Tensor part = kernel.narrow(1, c, width).to(ScalarType.Float32).flip(0).permute(1, 2, 0).contiguous(); // [w, H', 106]
+            spectrum.narrow(1, c, width).copy_(torch.fft.rfft(part, Length, 2).permute(2, 0, 1));
+        }
+        _spectrum = spectrum.DetachFromDisposeScope();
     }
 
     /// <summary>
