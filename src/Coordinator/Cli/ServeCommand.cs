@@ -72,7 +72,7 @@ internal static class ServeCommand
     /// <summary>`--enable-test-hooks`: the switch of <see cref="TestHookSwitch"/> (also EXPECTO_TEST_HOOKS=1).</summary>
     public static Option<bool> TestHooksOption() => new(TestHookSwitch.Flag)
     {
-        Description = $"Load the test hooks (fake engine, fault injection; {TestHookSwitch.EnvironmentVariable}=1): for tests only, never in production",
+        Description = $"Load the test hooks (fake engine, fault injection; {TestHookSwitch.EnvironmentVariable}=1) from the test build's ExPecto.TestHooks.dll ({TestHookSwitch.AssemblyPathVariable}): for tests only, never in production",
     };
 
     /// <summary>The test hooks when the switch is on (flag or environment); without it, test-hook settings are refused.</summary>

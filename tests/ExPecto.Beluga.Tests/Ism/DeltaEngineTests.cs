@@ -70,6 +70,50 @@ public sealed class DeltaEngineTests : IDisposable
     }
 
     [Fact]
+    public void Incremental_engine_matches_naive_on_a_saturated_stretch_whose_reference_rows_come_from_the_fft_path()
+    {
+        // Every substitution at 40 consecutive offsets, as a saturation run asks: enough windows per chunk for the
+        // REF first pass to take the FFT path, and the mutations at the stretch's start still on direct rows.
+        byte[] region = IsmTestSupport.Chr20Region(RegionLength);
+        var mutations = new List<PointMutation>();
+        for (int p = 2600; p < 2640; p++)
+            for (int a = 0; a < 3; a++) mutations.Add(new(p, Other(region[p], a)));
+        var incremental = new IncrementalDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 16 });
+        float[] fast = Run(incremental, region, [.. mutations]);
+        Assert.True(incremental.SpectralChunks >= 16, $"only {incremental.SpectralChunks} REF chunks took the FFT path");
+        float[] naive = Run(new NaiveDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 8 }), region, [.. mutations]);
+        double maxAbs = naive.Max(Math.Abs);
+        double maxErr = naive.Zip(fast, (x, y) => Math.Abs(x - y)).Max();
+        TestContext.Current.TestOutputHelper?.WriteLine($"{mutations.Count} mutations, {incremental.SpectralChunks} FFT chunks: max |Δ| {maxAbs:g3}, max |incremental − naive| {maxErr:g3}");
+        Assert.True(maxAbs > 1e-3, $"random network is insensitive to point mutations (max |Δ| = {maxAbs:g3})");
+        Assert.True(maxErr < 1e-5, $"incremental Δ differs from naive by up to {maxErr:g3} (max |Δ| {maxAbs:g3})");
+    }
+
+    [Fact]
+    public void Spectral_fc1_equals_fc1_applied_window_by_window()
+    {
+        using var net = new IsmNetwork(_weights, "cpu", IsmNetwork.Fc1Layout.ByColumn);
+        using var spectral = new SpectralFc1(net);
+        using var scope = NewDisposeScope();
+        int c6 = s_channels[^1];
+        var generator = new Random(7);
+        var values = new float[2 * SpectralFc1.Length * c6];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)generator.NextDouble() * 2f;
+        Tensor chunks = tensor(values, [2, SpectralFc1.Length, c6]);
+        Tensor fft = spectral.Apply(chunks);
+        Assert.Equal([2L, SpectralFc1.Step, net.PaddedHidden], fft.shape);
+        // Window m of a chunk: its 106 columns flattened column-major, times the ByColumn fc1 weight.
+        Tensor windows = chunks.unfold(1, IsmNetwork.FinalWidth, 1).narrow(1, 0, SpectralFc1.Step) // [2, Step, C6, 106]
+            .permute(0, 1, 3, 2).reshape(2 * SpectralFc1.Step, -1);
+        Tensor direct = windows.matmul(net.Fc1WeightByColumn!).view(2, SpectralFc1.Step, -1);
+        double scale = direct.abs().max().item<float>();
+        double err = (fft - direct).abs().max().item<float>();
+        TestContext.Current.TestOutputHelper?.WriteLine($"max |fc1| {scale:g3}, max |fft − direct| {err:g3}");
+        Assert.True(scale > 1, "inputs too small to test anything");
+        Assert.True(err < 1e-5 * scale, $"FFT fc1 differs from the direct product by {err:g3} (scale {scale:g3})");
+    }
+
+    [Fact]
     public void Incremental_engine_matches_naive_with_an_N_inside_the_region()
     {
         byte[] region = IsmTestSupport.Chr20Region(RegionLength);

@@ -59,6 +59,44 @@ public sealed class ConfigBadInputTests
         Assert.False(Directory.Exists(tmp.Sub("state")) && Directory.EnumerateFiles(tmp.Sub("state")).Any(), "a database was created before the configuration was checked");
     }
 
+    [Theory]
+    [InlineData("seed", "missing")]
+    [InlineData("worker", "missing")]
+    [InlineData("serve", "missing")]
+    [InlineData("worker", "unset")]
+    public async Task The_switch_without_the_test_hooks_assembly_stops_the_node_with_one_line_saying_where_it_looked(string role, string assembly)
+    {
+        // The hooks are never beside an executable: unset, the node looks there and must say how to point it elsewhere.
+        using var tmp = new TempDir();
+        string missing = Path.Combine(tmp.Path, "nowhere", "ExPecto.TestHooks.dll");
+        var (dll, args, name, node) = role switch
+        {
+            "seed" => (NodeProcess.Seed, Array.Empty<string>(), "expecto-seed", "expecto-seed"),
+            "worker" => (NodeProcess.Worker, new[] { "--coordinator", "127.0.0.1:1", "--device", "cpu" }, "expecto-worker", "expecto-worker"),
+            _ => (NodeProcess.Expecto, new[] { "serve", "--port", "0", "--state", tmp.Sub("state/checkpoints.db") }, "expecto", "expecto serve"),
+        };
+        var env = new Dictionary<string, string>
+        {
+            ["EXPECTO_ADMIN__ENDPOINT"] = "127.0.0.1:0",
+            ["EXPECTO_CLUSTER__PORT"] = "0",
+            [ExPecto.Hosting.TestHookSwitch.EnvironmentVariable] = "1",
+            [ExPecto.Hosting.TestHookSwitch.AssemblyPathVariable] = assembly == "missing" ? missing : "",
+        };
+        using var process = NodeProcess.Start(role, dll, args, env);
+
+        int rc = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(rc == 2, $"{role} with the switch and no hooks assembly exited {rc}, not 2:\n{process.Tail()}");
+        string where = assembly == "missing"
+            ? $"{missing} (EXPECTO_TEST_HOOKS_ASSEMBLY)"
+            : $"{Path.Combine(Path.GetDirectoryName(dll)!, "ExPecto.TestHooks.dll")} (beside {node})";
+        string[] lines = process.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(lines, l => l == $"{name}: error: --enable-test-hooks (EXPECTO_TEST_HOOKS=1): ExPecto.TestHooks.dll not found at {where}; " +
+                                         "it is built from tests/ExPecto.TestHooks and never shipped: set EXPECTO_TEST_HOOKS_ASSEMBLY to the full path of that build's ExPecto.TestHooks.dll");
+        Assert.DoesNotContain(lines, l => l.StartsWith("at ", StringComparison.Ordinal) || l.Contains("Unhandled exception", StringComparison.Ordinal));
+        Assert.DoesNotContain("TEST HOOKS ENABLED", process.Log);
+    }
+
     [Fact]
     public async Task A_node_started_with_the_test_hooks_switch_says_so_loudly_at_start()
     {

@@ -1,3 +1,5 @@
+using ExPecto.Hosting;
+using ExPecto.TestHooks;
 using ExPecto.Testing;
 using System.Diagnostics;
 using System.Net;
@@ -76,6 +78,8 @@ internal sealed class NodeProcess : IDisposable
         };
         psi.ArgumentList.Add(dll);
         foreach (string a in args) psi.ArgumentList.Add(a);
+        // Where a node started with the test-hooks switch finds them: the hooks are never beside the executables.
+        psi.Environment[TestHookSwitch.AssemblyPathVariable] = typeof(NodeTestHooks).Assembly.Location;
         foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
         psi.Environment["DOTNET_gcServer"] = "0";
         var process = new Process { StartInfo = psi };

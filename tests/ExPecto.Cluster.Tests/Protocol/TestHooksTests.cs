@@ -4,13 +4,15 @@ using ExPecto.Core;
 using ExPecto.Hosting;
 using ExPecto.Protocol.Processing;
 using ExPecto.TestHooks;
+using ExPecto.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace ExPecto.Cluster.Tests.Protocol;
 
 /// <summary>
-/// The test engines and fault hooks live in ExPecto.TestHooks only, which a node loads under an explicit switch:
-/// no production assembly holds or references them, and without the switch their settings and engine are refused.
+/// The test engines and fault hooks live in ExPecto.TestHooks only (tests/ExPecto.TestHooks), which a node loads from
+/// a path under an explicit switch: no production assembly holds or references them, no executable ships them, and
+/// without the switch their settings and engine are refused.
 /// </summary>
 public sealed class TestHooksTests
 {
@@ -19,14 +21,15 @@ public sealed class TestHooksTests
 
     /// <summary>
     /// Every ExPecto assembly the three executables ship (Core, Protocol, Hosting, Mutagenesis, Worker, Admin, Beluga,
-    /// Analysis, the executables themselves…) except the test hooks' own.
+    /// Analysis, the executables themselves…): a shipped ExPecto.TestHooks.dll would be scanned too, and fail.
     /// </summary>
+    private static string[] Executables => [Processes.NodeProcess.Expecto, Processes.NodeProcess.Worker, Processes.NodeProcess.Seed];
+
     private static List<string> ProductionAssemblies()
     {
-        var dlls = new[] { Processes.NodeProcess.Expecto, Processes.NodeProcess.Worker, Processes.NodeProcess.Seed }
+        var dlls = Executables
             .SelectMany(exe => Directory.EnumerateFiles(Path.GetDirectoryName(exe)!, "*.dll")
                 .Where(f => Path.GetFileName(f).StartsWith("ExPecto.", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("expecto", StringComparison.Ordinal)))
-            .Where(f => Path.GetFileNameWithoutExtension(f) != TestHookSwitch.AssemblyName)
             .ToList();
         // The scan covers what the issue names; a build that shipped fewer assemblies would make it vacuous.
         foreach (string name in new[] { "ExPecto.Protocol", "ExPecto.Hosting", "ExPecto.Mutagenesis", "ExPecto.Worker", "expecto", "expecto-worker", "expecto-seed" })
@@ -67,7 +70,7 @@ public sealed class TestHooksTests
             Assert.True(Offending(names).Count == 0, $"{Path.GetFileName(dll)} holds test-hook names: {string.Join(", ", Offending(names))}");
             Assert.DoesNotContain(TestHookSwitch.AssemblyName, references);
         }
-        // The scan finds them where they are (it is not blind), and there is the entry the switch loads by name.
+        // The scan finds them where they are (it is not blind), and there is the entry type the switch instantiates.
         var (hooks, _) = Read(typeof(NodeTestHooks).Assembly.Location);
         Assert.Contains("ExPecto.TestHooks.FakeGeneProcessor", hooks);
         Assert.Contains("ExPecto.TestHooks.TestHooksOptions.CrashAtCommit", hooks);
@@ -77,10 +80,33 @@ public sealed class TestHooksTests
     }
 
     [Fact]
-    public void The_executables_ship_the_test_hooks_assembly_so_the_switch_can_load_it()
+    public void No_executable_ships_the_test_hooks_assembly_or_lists_it_in_its_deps()
     {
-        foreach (string exe in new[] { Processes.NodeProcess.Expecto, Processes.NodeProcess.Worker, Processes.NodeProcess.Seed })
-            Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(exe)!, TestHookSwitch.AssemblyName + ".dll")), $"not beside {exe}");
+        foreach (string exe in Executables)
+        {
+            string dir = Path.GetDirectoryName(exe)!;
+            var shipped = Directory.EnumerateFiles(dir, TestHookSwitch.AssemblyName + ".*", SearchOption.AllDirectories).ToList();
+            Assert.True(shipped.Count == 0, $"{exe} ships {string.Join(", ", shipped)}");
+            string depsFile = Path.ChangeExtension(exe, ".deps.json");
+            string deps = File.ReadAllText(depsFile);
+            Assert.Contains("ExPecto.Hosting", deps); // the file read is the one listing the node's own assemblies
+            Assert.DoesNotContain(TestHookSwitch.AssemblyName, deps);
+        }
+    }
+
+    [Fact]
+    public void No_production_project_references_the_test_hooks_project()
+    {
+        var projects = Directory.EnumerateFiles(Path.Combine(TestPaths.RepoRoot, "src"), "*.csproj", SearchOption.AllDirectories).ToList();
+        Assert.Contains(projects, p => Path.GetFileName(p) == "ExPecto.Hosting.csproj");
+        foreach (string project in projects)
+            Assert.False(File.ReadAllText(project).Contains(TestHookSwitch.AssemblyName, StringComparison.OrdinalIgnoreCase),
+                $"{project} names {TestHookSwitch.AssemblyName}: it would ship in production builds");
+        // The hooks are built from tests/, where this test project references them.
+        string hooksProject = Path.Combine(TestPaths.RepoRoot, "tests", TestHookSwitch.AssemblyName, TestHookSwitch.AssemblyName + ".csproj");
+        Assert.True(File.Exists(hooksProject), $"{hooksProject} missing");
+        Assert.Contains(TestHookSwitch.AssemblyName + ".csproj",
+            File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "tests", "ExPecto.Cluster.Tests", "ExPecto.Cluster.Tests.csproj")));
     }
 
     private static IConfiguration Config(params (string Key, string Value)[] values) =>
@@ -105,7 +131,7 @@ public sealed class TestHooksTests
     }
 
     [Fact]
-    public void With_the_switch_the_hooks_are_loaded_by_name_and_armed_from_their_section()
+    public void With_the_switch_the_hooks_are_loaded_and_armed_from_their_section()
     {
         var hooks = TestHookSwitch.Resolve(Config(("TestHooks:CrashAtCommit", "4"), ("TestHooks:CrashAtCommitPoint", "BeforePersist")), enabled: true, "node");
         Assert.IsType<NodeTestHooks>(hooks);

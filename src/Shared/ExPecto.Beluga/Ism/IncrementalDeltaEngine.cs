@@ -37,8 +37,15 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
     private const int UpdateTileRows = 128;
     private const int HeadTileMutations = 32;
 
+    // REF first pass: a window chunk (SpectralFc1.Step windows of one strand and phase) goes through the FFT path
+    // once this many of its windows have been asked for, together with the same chunk of the strand's other 15
+    // phases (a saturation run reaches them at the same time). Before that, and for sparse requests (predict-variants'
+    // lone SNVs), windows take one direct GEMM row each: an FFT call costs ≈ 5 rows per chunk plus a read of the spectrum.
+    private const int SpectralAfterWindows = 8;
+
     private readonly IsmNetwork _network;
     private readonly DeltaEngineOptions _options;
+    private SpectralFc1? _spectral;
 
     /// <param name="stateDict">Beluga state dict (keys model.0.*, model.1.2.1.*, model.1.4.1.*); copied to the device.</param>
     public IncrementalDeltaEngine(IReadOnlyDictionary<string, Tensor> stateDict, DeltaEngineOptions? options = null)
@@ -92,7 +99,16 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
 
     public IMutationDeltaSession Open(ReadOnlyMemory<byte> region) => new Session(this, region.ToArray());
 
-    public void Dispose() => _network.Dispose();
+    public void Dispose()
+    {
+        _spectral?.Dispose();
+        _network.Dispose();
+    }
+
+    private SpectralFc1 Spectral => _spectral ??= new SpectralFc1(_network);
+
+    /// <summary>REF window chunks computed on the FFT path so far, over all sessions (the bench reports it).</summary>
+    public long SpectralChunks { get; private set; }
 
     private sealed class Session : IMutationDeltaSession
     {
@@ -105,6 +121,11 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
         private readonly Dictionary<int, long> _refRow = [];
         private readonly RowCache _hidden;
         private readonly RowCache _refMean;
+        // REF fc1 rows from the FFT path: (conv6 block = strand · 16 + phase, chunk) → its first row in _chunkRows.
+        private readonly Dictionary<(int Block, int Chunk), long> _chunkRow = [];
+        // Windows asked for so far, per chunk not yet on the FFT path.
+        private readonly Dictionary<(int Block, int Chunk), int> _chunkDemand = [];
+        private readonly RowCache _chunkRows;
 
         public Session(IncrementalDeltaEngine engine, byte[] region)
         {
@@ -113,6 +134,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             IsmNetwork net = engine._network;
             _hidden = new RowCache(RegionTrunk.Strands * net.PaddedHidden, net.Device);
             _refMean = new RowCache(net.FeatureCount, net.Device);
+            _chunkRows = new RowCache(net.PaddedHidden, net.Device);
             if (MutationBatch.MaxOffset(_length) < MutationBatch.MinOffset) return;
 
             var rc = new byte[_length];
@@ -387,16 +409,37 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             return spliced.scatter_(2, index, fresh);
         }
 
+        public void PrepareReference(int firstOffset, int lastOffset)
+        {
+            int lo = MutationBatch.MinOffset, hi = MutationBatch.MaxOffset(_length);
+            if (firstOffset < lo || lastOffset > hi)
+                throw new ArgumentOutOfRangeException(nameof(firstOffset), $"offsets [{firstOffset}, {lastOffset}]: every shifted window must lie inside the {_length} bp region, so offsets must lie in [{lo}, {hi}]");
+            if (lastOffset < firstOffset || _trunk is null) return;
+            using var precision = _engine._network.EnterPrecision();
+            using var scope = torch.NewDisposeScope();
+            using var inference = torch.inference_mode();
+            // All at once: each chunk of windows then takes the FFT path, and the spectrum is read once for the gene.
+            EnsureReference(Enumerable.Range(firstOffset, lastOffset - firstOffset + 1));
+        }
+
         /// <summary>REF fc1 pre-activations (both strands) and probabilities for window starts not seen before.</summary>
         private void EnsureReference(ReadOnlySpan<PointMutation> chunk)
         {
+            var offsets = new int[chunk.Length];
+            for (int i = 0; i < chunk.Length; i++) offsets[i] = chunk[i].Offset;
+            EnsureReference(offsets);
+        }
+
+        /// <summary>The same for the windows of mutations at <paramref name="offsets"/>.</summary>
+        private void EnsureReference(IEnumerable<int> offsets)
+        {
             var missing = new List<int>();
             var seen = new HashSet<int>();
-            foreach (PointMutation mutation in chunk)
+            foreach (int offset in offsets)
             {
                 foreach (int s in VariantShifts.All)
                 {
-                    int start = MutationBatch.WindowStart(mutation.Offset, s);
+                    int start = MutationBatch.WindowStart(offset, s);
                     if (!_refRow.ContainsKey(start) && seen.Add(start)) missing.Add(start);
                 }
             }
@@ -417,8 +460,95 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             foreach (int start in missing) _refRow[start] = next++;
         }
 
-        /// <summary>fc1 pre-activations [n, H'] of the given windows (strand, start in that strand's coordinates).</summary>
+        /// <summary>
+        /// fc1 pre-activations [n, H'] (float32) of the given windows (strand, start in that strand's coordinates):
+        /// from FFT chunks where many windows of a chunk are wanted (<see cref="SpectralFc1"/>), else one GEMM row each.
+        /// </summary>
         private Tensor ReferenceHidden((int Strand, int Start)[] windows)
+        {
+            IsmNetwork net = _engine._network;
+            var place = new (int Block, int Chunk, int Row)[windows.Length];
+            var fresh = new SortedSet<(int, int)>();
+            for (int i = 0; i < windows.Length; i++)
+            {
+                (int strand, int start) = windows[i];
+                int ph = Mod16(start);
+                int m = (start - ph) / RegionTrunk.Phases;
+                place[i] = (strand * RegionTrunk.Phases + ph, m / SpectralFc1.Step, m % SpectralFc1.Step);
+                var key = (place[i].Block, place[i].Chunk);
+                if (_chunkRow.ContainsKey(key)) continue;
+                int demand = _chunkDemand[key] = _chunkDemand.GetValueOrDefault(key) + 1;
+                if (demand < SpectralAfterWindows) continue;
+                // This chunk and the same chunk of the strand's other phases (those that hold columns there).
+                int firstBlock = place[i].Block / RegionTrunk.Phases * RegionTrunk.Phases;
+                for (int b = firstBlock; b < firstBlock + RegionTrunk.Phases; b++)
+                    if (!_chunkRow.ContainsKey((b, key.Chunk)) && (long)key.Chunk * SpectralFc1.Step < BlockWidth(b)) fresh.Add((b, key.Chunk));
+            }
+            if (fresh.Count > 0) ComputeChunks([.. fresh]);
+
+            var fromChunks = new List<long>();
+            var chunkRows = new List<long>();
+            var direct = new List<long>();
+            for (int i = 0; i < windows.Length; i++)
+            {
+                if (_chunkRow.TryGetValue((place[i].Block, place[i].Chunk), out long first))
+                {
+                    fromChunks.Add(i);
+                    chunkRows.Add(first + place[i].Row);
+                }
+                else
+                {
+                    direct.Add(i);
+                }
+            }
+            if (fromChunks.Count == 0) return DirectHidden(windows).to(ScalarType.Float32);
+            Tensor cached = _chunkRows.Select(MutationBatch.LongTensor([.. chunkRows], net.Device));
+            if (direct.Count == 0) return cached;
+            Tensor result = torch.empty([windows.Length, net.PaddedHidden], ScalarType.Float32, net.Device);
+            result.index_copy_(0, MutationBatch.LongTensor([.. fromChunks], net.Device), cached);
+            Tensor rows = DirectHidden([.. direct.Select(i => windows[i])]).to(ScalarType.Float32);
+            return result.index_copy_(0, MutationBatch.LongTensor([.. direct], net.Device), rows);
+        }
+
+        /// <summary>REF fc1 rows of every window of the given (block, chunk)s by FFT, with bias, into <see cref="_chunkRows"/>.</summary>
+        private void ComputeChunks(List<(int Block, int Chunk)> chunks)
+        {
+            IsmNetwork net = _engine._network;
+            RegionTrunk trunk = _trunk!;
+            int n = SpectralFc1.Length;
+            var index = new long[chunks.Count * n];
+            var keep = new float[chunks.Count * n];
+            for (int q = 0; q < chunks.Count; q++)
+            {
+                (int block, int chunk) = chunks[q];
+                long begin = trunk.A6Offsets.Offsets[block];
+                long end = begin + BlockWidth(block);
+                for (int t = 0; t < n; t++)
+                {
+                    long column = begin + (long)chunk * SpectralFc1.Step + t;
+                    bool inside = column < end; // past the block's last column: zeros (those windows are never asked for)
+                    index[q * n + t] = inside ? column : begin;
+                    keep[q * n + t] = inside ? 1f : 0f;
+                }
+            }
+            Tensor columns = trunk.A6Rows.index_select(0, MutationBatch.LongTensor(index, net.Device)).to(ScalarType.Float32)
+                .view(chunks.Count, n, -1)
+                .mul_(torch.tensor(keep, [chunks.Count, n, 1]).to(net.Device));
+            Tensor hidden = _engine.Spectral.Apply(columns).add_(net.Fc1Bias.to(ScalarType.Float32));
+            long first = _chunkRows.Append(hidden.reshape(-1, net.PaddedHidden));
+            for (int q = 0; q < chunks.Count; q++) _chunkRow[chunks[q]] = first + (long)q * SpectralFc1.Step;
+            _engine.SpectralChunks += chunks.Count;
+        }
+
+        /// <summary>Conv6 columns of block (strand · 16 + phase).</summary>
+        private long BlockWidth(int block)
+        {
+            long[] offsets = _trunk!.A6Offsets.Offsets;
+            return (block + 1 < offsets.Length ? offsets[block + 1] : _trunk.A6Rows.shape[0]) - offsets[block];
+        }
+
+        /// <summary>fc1 pre-activations [n, H'] of the given windows, one GEMM row each.</summary>
+        private Tensor DirectHidden((int Strand, int Start)[] windows)
         {
             IsmNetwork net = _engine._network;
             RegionTrunk trunk = _trunk!;
@@ -442,6 +572,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             _trunk?.Dispose();
             _hidden.Dispose();
             _refMean.Dispose();
+            _chunkRows.Dispose();
         }
     }
 }

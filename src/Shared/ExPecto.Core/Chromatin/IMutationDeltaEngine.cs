@@ -31,4 +31,14 @@ public interface IMutationDeltaSession : IDisposable
     /// VariantShifts.All). Callers pass chunks; the engine batches internally.
     /// </summary>
     void Compute(ReadOnlySpan<PointMutation> mutations, Span<float> deltas);
+
+    /// <summary>
+    /// Says that mutations at offsets in [<paramref name="firstOffset"/>, <paramref name="lastOffset"/>] will follow
+    /// (a saturation run's gene), so the session may compute the reference windows they share in one go rather than
+    /// batch by batch. Optional; results agree with a session not told, to float rounding. Offsets obey
+    /// <see cref="IMutationDeltaEngine.Open"/>'s contract.
+    /// </summary>
+    void PrepareReference(int firstOffset, int lastOffset)
+    {
+    }
 }

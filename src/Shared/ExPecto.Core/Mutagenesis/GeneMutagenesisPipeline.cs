@@ -93,6 +93,7 @@ public sealed class GeneMutagenesisPipeline
                 if (mutations.Count > 0)
                 {
                     using IMutationDeltaSession session = _engine.Open(region);
+                    session.PrepareReference(mutations.Min(m => m.Offset), mutations.Max(m => m.Offset));
                     int batch = Math.Min(_batchSize, mutations.Count);
                     var points = new PointMutation[batch];
                     var distances = new int[batch];

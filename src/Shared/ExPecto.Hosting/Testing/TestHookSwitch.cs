@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.Loader;
 using ExPecto.Core;
 using ExPecto.Protocol.Processing;
 using Microsoft.Extensions.Configuration;
@@ -56,10 +57,11 @@ public interface ITestHooks
 /// fail genes on purpose by a configuration value alone, and it never offers the test engines.
 /// </summary>
 /// <remarks>
-/// The executables carry ExPecto.TestHooks.dll (a project reference, so it is copied and listed in their deps.json),
-/// but no production code names a type of it, so the compiler emits no reference to it in their metadata: the
-/// assembly is loaded by name, here, only when the switch is on. A test reads the production assemblies' metadata
-/// and types to keep it so.
+/// ExPecto.TestHooks.dll is built from tests/ExPecto.TestHooks and never shipped: no production project references it
+/// (so it is in no executable's output or deps.json) and no production code names a type of it. Under the switch it
+/// is loaded from a path, <c>EXPECTO_TEST_HOOKS_ASSEMBLY</c> or beside the executable; its own dependencies
+/// (ExPecto.Hosting, Protocol, Core) bind to the node's copies. Tests read the executables' outputs and the
+/// production assemblies' metadata to keep it so.
 /// </remarks>
 public static class TestHookSwitch
 {
@@ -67,6 +69,8 @@ public static class TestHookSwitch
     public const string EnvironmentVariable = "EXPECTO_TEST_HOOKS";
     public const string Section = "TestHooks";
     public const string AssemblyName = "ExPecto.TestHooks";
+    /// <summary>Full path of ExPecto.TestHooks.dll; unset: beside the executable.</summary>
+    public const string AssemblyPathVariable = "EXPECTO_TEST_HOOKS_ASSEMBLY";
     public const string EntryType = "ExPecto.TestHooks.NodeTestHooks";
 
     /// <summary>Keys that held test hooks before they moved to <see cref="Section"/>; refused with a pointer to the new key.</summary>
@@ -103,21 +107,43 @@ public static class TestHookSwitch
             Refuse(configuration);
             return null;
         }
-        Assembly assembly;
-        try
-        {
-            assembly = Assembly.Load(new AssemblyName(AssemblyName));
-        }
-        catch (FileNotFoundException)
-        {
-            throw new InputException($"{Flag} ({EnvironmentVariable}=1): {AssemblyName}.dll is not installed beside {node}");
-        }
+        var assembly = LoadAssembly(node);
         var type = assembly.GetType(EntryType, throwOnError: true)!;
         var hooks = (ITestHooks)Activator.CreateInstance(type, configuration)!;
         ExPecto.Admin.Logging.NodeLog.Write("warning",
             $"{node}: WARNING: TEST HOOKS ENABLED ({Flag} or {EnvironmentVariable}=1). This node offers the fake engine and " +
             $"can be made to crash, hang or fail genes on purpose by configuration and job parameters; never run it in production. Armed: {hooks.Describe()}");
         return hooks;
+    }
+
+    /// <summary>Where the switch looks for the hooks: <see cref="AssemblyPathVariable"/>, else beside the executable.</summary>
+    public static (string Path, string Source) AssemblyLocation(string node)
+    {
+        string? path = Environment.GetEnvironmentVariable(AssemblyPathVariable);
+        return string.IsNullOrWhiteSpace(path)
+            ? (Path.Combine(AppContext.BaseDirectory, AssemblyName + ".dll"), $"beside {node}")
+            : (Path.GetFullPath(path.Trim()), AssemblyPathVariable);
+    }
+
+    private static Assembly LoadAssembly(string node)
+    {
+        var (path, source) = AssemblyLocation(node);
+        if (!File.Exists(path))
+            throw new InputException($"{Flag} ({EnvironmentVariable}=1): {AssemblyName}.dll not found at {path} ({source}); it is built from " +
+                                     $"tests/{AssemblyName} and never shipped: set {AssemblyPathVariable} to the full path of that build's {AssemblyName}.dll");
+        // A process that references the hooks (tests, benches) has them loaded already, and the default context
+        // takes one assembly of a name.
+        var loaded = AssemblyLoadContext.Default.Assemblies.FirstOrDefault(a => a.GetName().Name == AssemblyName);
+        if (loaded is not null) return loaded;
+        try
+        {
+            // Load by path: a name-only load probes just the files listed in the node's deps.json, which omits it.
+            return AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
+        }
+        catch (BadImageFormatException)
+        {
+            throw new InputException($"{Flag}: {path} ({source}) is not a .NET assembly; expected the {AssemblyName}.dll built from tests/{AssemblyName}");
+        }
     }
 
     /// <summary>
