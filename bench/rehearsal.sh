@@ -6,7 +6,7 @@
 # of genes checked byte for byte against `expecto mutagenesis` of the same gene. docs/load.md has the figures.
 #
 # Usage: bench/rehearsal.sh [--limit N] [--radius R] [--batch-size B] [--sample K] [--work DIR] [--keep]
-#   --limit N       only the first N chr20 genes of the table (file order); default: all 517 (36 min on 2 cores, docs/load.md)
+#   --limit N       only the first N chr20 genes of the table (file order); default: all 517 (11–36 min on 2 cores, docs/load.md)
 #   --radius R      default 1000 (6,003 mutations per gene)
 #   --batch-size B  mutations per engine call; default: the job default
 #   --sample K      genes re-computed with `expecto mutagenesis` and compared; default 2 (always includes the gene
