@@ -58,7 +58,7 @@ if (which is "reduced" or "all")
         naiveMutations: Scaled(12), incrementalMutations: Scaled(384), referenceMutations: Scaled(12)));
 if (which is "full" or "all")
     results.Add(Bench.Run("full 320/320/480/480/640/640, H 2003", [320, 320, 480, 480, 640, 640], 2003, device, reference, batch, sweep,
-        naiveMutations: Scaled(2), incrementalMutations: Scaled(24), referenceMutations: Scaled(2)));
+        naiveMutations: Scaled(4), incrementalMutations: Scaled(256), referenceMutations: Scaled(2)));
 
 Console.WriteLine();
 Console.WriteLine($"load average at end: {Machine.LoadAverage()}");
@@ -150,6 +150,8 @@ internal static class Bench
             double sgemmAfter = Sgemm.Measure(device, out _);
             double sgemm = (sgemmBefore + sgemmAfter) / 2;
             Console.WriteLine($"  libtorch sgemm ({sgemmShape}, {torch.get_num_threads()} threads, {device}): {sgemm:F1} GFLOP/s (before the engines {sgemmBefore:F1}, after {sgemmAfter:F1})");
+            if (Sgemm.MeasureOneDnn(device) is { } oneDnn)
+                Console.WriteLine($"  the same product through oneDNN (CpuGemm, the incremental engine's CPU path for large GEMMs): {oneDnn:F1} GFLOP/s = {oneDnn / sgemm:F2}× sgemm; the incremental engine reaches {inc.Rate * IncrementalDeltaEngine.FlopsPerMutation(channels, hidden, Features) / 1e9 / oneDnn:P0} of it");
             // Both engines start with the same mutations, so the naive ones double as an exactness check at this shape.
             double incDiff = MaxDiff(naive.Deltas, inc.Deltas, naive.Deltas.Length);
             string check = $"max |incremental − naive| over the first {naiveMutations} mutations: {incDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})";
@@ -270,7 +272,8 @@ internal static class Bench
         double steady = clock.Elapsed.TotalSeconds;
         double steadyCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         double peak = Machine.PeakRssMiB();
-        Console.WriteLine($"  {engine.Name}: open {open:F2} s, first {first:F2} s, steady {steady:F2} s wall / {steadyCpu:F2} s CPU for {count} mutations, peak RSS {peak:F0} MiB");
+        string oneDnn = engine is IncrementalDeltaEngine inc ? $", {inc.OneDnnFc1Columns} fc1 column products through oneDNN" : "";
+        Console.WriteLine($"  {engine.Name}: open {open:F2} s, first {first:F2} s, steady {steady:F2} s wall / {steadyCpu:F2} s CPU for {count} mutations, peak RSS {peak:F0} MiB{oneDnn}");
         return new Measurement(count, windowsPerMutation, batch, open, first, steady, steadyCpu, peak, deltas);
     }
 
@@ -452,10 +455,26 @@ internal static class Sgemm
         using var scope = torch.NewDisposeScope();
         using var inference = torch.inference_mode();
         Tensor a = torch.randn(n, n, device: dev), b = torch.randn(n, n, device: dev);
+        return Rate(n, () => a.mm(b), cuda ? dev : null);
+    }
+
+    /// <summary>GFLOP/s of the same CPU product through <see cref="CpuGemm"/> (oneDNN); null on CUDA, which keeps mm.</summary>
+    public static double? MeasureOneDnn(string device)
+    {
+        if (torch.device(device).type != DeviceType.CPU) return null;
+        const int n = 2048;
+        using var scope = torch.NewDisposeScope();
+        using var inference = torch.inference_mode();
+        Tensor a = torch.randn(n, n), weight = torch.randn(n, n, 1, 1);
+        return Rate(n, () => CpuGemm.Linear(a, weight), null);
+    }
+
+    private static double Rate(int n, Func<Tensor> product, Device? cuda)
+    {
         void Once()
         {
-            using Tensor c = a.mm(b);
-            if (cuda) torch.cuda.synchronize(dev);
+            using Tensor c = product();
+            if (cuda is not null) torch.cuda.synchronize(cuda);
         }
         Once();
         int reps = 0;

@@ -90,6 +90,33 @@ public sealed class DeltaEngineTests : IDisposable
     }
 
     [Fact]
+    public void Incremental_engine_matches_naive_where_fc1_columns_run_through_onednn()
+    {
+        // Wide enough (C6 256, H 1024) and a batch big enough that most window columns' products exceed
+        // CpuGemm.MinMultiplyAdds; the test network above stays on mm throughout.
+        Dictionary<string, Tensor> wide = IsmTestSupport.RandomStateDict(42, [16, 16, 24, 24, 256, 256], 1024);
+        try
+        {
+            byte[] region = IsmTestSupport.Chr20Region(RegionLength);
+            var mutations = new List<PointMutation>();
+            for (int p = 3100; p < 3132; p++) mutations.Add(new(p, Other(region[p], p)));
+            var incremental = new IncrementalDeltaEngine(wide, new DeltaEngineOptions { MutationsPerBatch = 32 });
+            float[] fast = Run(incremental, region, [.. mutations]);
+            Assert.True(incremental.OneDnnFc1Columns > 0, "no fc1 column product took the oneDNN path");
+            float[] naive = Run(new NaiveDeltaEngine(wide, new DeltaEngineOptions { MutationsPerBatch = 8 }), region, [.. mutations]);
+            double maxAbs = naive.Max(Math.Abs);
+            double maxErr = naive.Zip(fast, (x, y) => Math.Abs(x - y)).Max();
+            TestContext.Current.TestOutputHelper?.WriteLine($"{incremental.OneDnnFc1Columns} oneDNN column products: max |Δ| {maxAbs:g3}, max |incremental − naive| {maxErr:g3}");
+            Assert.True(maxAbs > 1e-3, $"random network is insensitive to point mutations (max |Δ| = {maxAbs:g3})");
+            Assert.True(maxErr < 1e-5, $"incremental Δ differs from naive by up to {maxErr:g3} (max |Δ| {maxAbs:g3})");
+        }
+        finally
+        {
+            IsmTestSupport.Dispose(wide);
+        }
+    }
+
+    [Fact]
     public void Spectral_fc1_equals_fc1_applied_window_by_window()
     {
         using var net = new IsmNetwork(_weights, "cpu", IsmNetwork.Fc1Layout.ByColumn);

@@ -107,6 +107,9 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
 
     private SpectralFc1 Spectral => _spectral ??= new SpectralFc1(_network);
 
+    /// <summary>fc1 column products (one per changed window column and batch) that ran through oneDNN (<see cref="CpuGemm"/>).</summary>
+    public long OneDnnFc1Columns => _network.OneDnnFc1Columns;
+
     /// <summary>REF window chunks computed on the FFT path so far, over all sessions (the bench reports it).</summary>
     public long SpectralChunks { get; private set; }
 
@@ -265,7 +268,6 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
                 sortedSource[at] = pairSource[i];
             }
 
-            Tensor w1 = net.Fc1WeightByColumn!;
             int hidden = net.PaddedHidden;
             Tensor gathered = spanDelta.view(-1, c6).index_select(0, MutationBatch.LongTensor(sortedSource, device));
             Tensor entryIndex = MutationBatch.LongTensor(sortedEntry, device);
@@ -277,7 +279,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
                 int count = perColumn[c + 1] - perColumn[c];
                 if (count == 0) continue;
                 // Accumulated in float32 from here on (bf16: the product's own rounding is all that is lost).
-                Tensor product = gathered.narrow(0, perColumn[c], count).mm(w1.narrow(0, (long)c * c6, c6)).to(ScalarType.Float32);
+                Tensor product = net.Fc1ColumnProduct(gathered.narrow(0, perColumn[c], count), c).to(ScalarType.Float32);
                 h.index_add_(0, entryIndex.narrow(0, perColumn[c], count), product, 1);
             }
 
