@@ -108,6 +108,15 @@ internal sealed record ShapeResult(string Shape, bool Full, List<string[]> Rows,
 /// <summary>Seconds (wall and process CPU) for session open, the first Compute (fills REF caches) and a second Compute of the same mutations.</summary>
 internal sealed record Measurement(int Count, int WindowsPerMutation, int Batch, double Open, double First, double SteadyWall, double SteadyCpu, double PeakRssMiB, float[] Deltas)
 {
+    /// <summary>Both cells' steady passes as one (counts and times added; setup, first pass and deltas of this one).</summary>
+    public Measurement Pool(Measurement other) => this with
+    {
+        Count = Count + other.Count,
+        SteadyWall = SteadyWall + other.SteadyWall,
+        SteadyCpu = SteadyCpu + other.SteadyCpu,
+        PeakRssMiB = Math.Max(PeakRssMiB, other.PeakRssMiB),
+    };
+
     public double Rate => Count / SteadyWall;
     public double CpuRate => Count / SteadyCpu;
     public double WindowRate => Count * WindowsPerMutation / SteadyWall;
@@ -142,10 +151,17 @@ internal static class Bench
             // The practical peak of this device and thread count, measured in this run right before and after the
             // engines (the mean of both).
             double sgemmBefore = Sgemm.Measure(device, out string sgemmShape);
-            Measurement naive = Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = NaiveDeltaEngine.DefaultMutationsPerBatch }), region, naiveMutations, windowsPerMutation: 18, NaiveDeltaEngine.DefaultMutationsPerBatch);
+            Measurement Naive() => Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = NaiveDeltaEngine.DefaultMutationsPerBatch }), region, naiveMutations, windowsPerMutation: 18, NaiveDeltaEngine.DefaultMutationsPerBatch);
             Measurement Incremental(int b) => Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = b }),
                 region, Math.Max(incrementalMutations, 2 * b), windowsPerMutation: 0, b);
+            // The naive cell runs before and after the incremental one and its row pools both: this machine's
+            // sustained speed drifts by up to ~30 % within seconds (bench/README.md), and bracketing keeps the ratio
+            // from depending on which cell ran first.
+            Measurement naiveBefore = Naive();
             Measurement inc = Incremental(batch);
+            Measurement naiveAfter = Naive();
+            Measurement naive = naiveBefore.Pool(naiveAfter);
+            Console.WriteLine($"  naive: {naiveBefore.Rate:G3} mut/s before the incremental cell, {naiveAfter.Rate:G3} after; the row pools both ({naive.Rate:G3})");
             List<Measurement> swept = [.. sweep.Select(Incremental)];
             double sgemmAfter = Sgemm.Measure(device, out _);
             double sgemm = (sgemmBefore + sgemmAfter) / 2;
@@ -154,7 +170,8 @@ internal static class Bench
                 Console.WriteLine($"  the same product through oneDNN (CpuGemm, the incremental engine's CPU path for large GEMMs): {oneDnn:F1} GFLOP/s = {oneDnn / sgemm:F2}× sgemm; the incremental engine reaches {inc.Rate * IncrementalDeltaEngine.FlopsPerMutation(channels, hidden, Features) / 1e9 / oneDnn:P0} of it");
             // Both engines start with the same mutations, so the naive ones double as an exactness check at this shape.
             double incDiff = MaxDiff(naive.Deltas, inc.Deltas, naive.Deltas.Length);
-            string check = $"max |incremental − naive| over the first {naiveMutations} mutations: {incDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3})";
+            string check = $"max |incremental − naive| over the first {naiveMutations} mutations: {incDiff:G3} (max |Δ| {naive.Deltas.Max(Math.Abs):G3}); " +
+                           $"naive before vs after: {MaxDiff(naiveBefore.Deltas, naiveAfter.Deltas, naiveBefore.Deltas.Length):G3}";
             double naiveFlops = NaiveDeltaEngine.FlopsPerMutation(channels, hidden, Features);
             double incFlops = IncrementalDeltaEngine.FlopsPerMutation(channels, hidden, Features);
             string firstPass = GeneReferencePass(weights, device, region, batch, inc.Rate);
