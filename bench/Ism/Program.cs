@@ -482,7 +482,7 @@ internal static class Sgemm
         const int n = 2048;
         using var scope = torch.NewDisposeScope();
         using var inference = torch.inference_mode();
-        Tensor a = torch.randn(n, n), weight = torch.randn(n, n, 1, 1);
+        Tensor a = torch.randn(n, n), weight = torch.randn(n, n);
         return Rate(n, () => CpuGemm.Linear(a, weight), null);
     }
 

@@ -18,10 +18,10 @@ public sealed class CpuGemmTests
         torch.random.manual_seed(rows);
         const int k = 640, n = 2048;
         Tensor x = randn(rows, k);
-        Tensor weight = randn(n, k).div_(MathF.Sqrt(k));
+        Tensor weight = randn(k, n).div_(MathF.Sqrt(k));
         Tensor? bias = withBias ? randn(n) : null;
-        Tensor y = CpuGemm.Linear(x, weight.view(n, k, 1, 1), bias);
-        Tensor expected = x.to(ScalarType.Float64).mm(weight.to(ScalarType.Float64).t());
+        Tensor y = CpuGemm.Linear(x, weight, bias);
+        Tensor expected = x.to(ScalarType.Float64).mm(weight.to(ScalarType.Float64));
         if (bias is not null) expected = expected + bias.to(ScalarType.Float64);
         Assert.Equal([(long)rows, n], y.shape);
         double scale = expected.abs().max().item<double>();
@@ -37,6 +37,7 @@ public sealed class CpuGemmTests
         Assert.True(CpuGemm.Applies(DeviceType.CPU, ScalarType.Float32, 200, 640, 2048));
         Assert.False(CpuGemm.Applies(DeviceType.CPU, ScalarType.Float32, 7, 640, 2048));   // below the measured break-even
         Assert.False(CpuGemm.Applies(DeviceType.CPU, ScalarType.Float32, 200, 32, 64));
+        Assert.False(CpuGemm.Applies(DeviceType.CPU, ScalarType.Float32, 100_000, 32, 64)); // libtorch would not route it to oneDNN
         Assert.False(CpuGemm.Applies(DeviceType.CPU, ScalarType.BFloat16, 200, 640, 2048)); // libtorch's bf16 mm is oneDNN already
         Assert.False(CpuGemm.Applies(DeviceType.CUDA, ScalarType.Float32, 200, 640, 2048));
     }

@@ -30,10 +30,6 @@ internal sealed class IsmNetwork : IDisposable
     // ByColumn layout only: fc2 as [H', F'] and its bias [F'], zero-padded (see PaddedHidden).
     private readonly Tensor? _fc2PaddedT;
     private readonly Tensor? _fc2BiasPadded;
-    // ByColumn layout on the CPU: the same weights as [out, in, 1, 1] filters for CpuGemm (oneDNN): fc1's column blocks
-    // [106, H', C6, 1, 1] (float32 only; +0.55 GB at the full shape) and fc2 [F', H', 1, 1].
-    private readonly Tensor? _fc1ColumnsOI;
-    private readonly Tensor? _fc2PaddedOI;
 
     /// <param name="fc1Layout">Which layout of the first linear layer to keep (the other is not stored).</param>
     /// <param name="precision">bf16 stores the conv and fc1 weights as bfloat16 and runs those layers in it; fc2 stays float32.</param>
@@ -79,8 +75,6 @@ internal sealed class IsmNetwork : IDisposable
                 // [H, C6·106] channel-major → [106·C6, H']: the rows of one conv6 column are contiguous, so a window's
                 // (or a changed span's) block is a plain narrow along dim 0.
                 Fc1WeightByColumn = Own(PadColumns(w1.reshape(Hidden, inChannels, FinalWidth).permute(2, 1, 0).reshape(FinalWidth * inChannels, Hidden), PaddedHidden));
-                if (Device.type == DeviceType.CPU && Dtype == ScalarType.Float32)
-                    _fc1ColumnsOI = Own(Fc1WeightByColumn.view(FinalWidth, inChannels, PaddedHidden).transpose(1, 2).reshape(FinalWidth, PaddedHidden, inChannels, 1, 1));
             }
             _fc1Bias = Own(fc1Layout == Fc1Layout.PyTorch ? b1 : PadColumns(b1.unsqueeze(0), PaddedHidden).squeeze(0));
 
@@ -97,7 +91,6 @@ internal sealed class IsmNetwork : IDisposable
                 Tensor t = PadColumns(w2.t(), paddedFeatures);
                 _fc2PaddedT = Own(torch.cat([t, torch.zeros([PaddedHidden - Hidden, paddedFeatures], t.dtype, t.device)], 0), ScalarType.Float32);
                 _fc2BiasPadded = Own(PadColumns(b2.unsqueeze(0), paddedFeatures).squeeze(0), ScalarType.Float32);
-                if (Device.type == DeviceType.CPU) _fc2PaddedOI = Own(_fc2PaddedT.t().reshape(paddedFeatures, PaddedHidden, 1, 1), ScalarType.Float32);
             }
         }
         catch
@@ -148,12 +141,10 @@ internal sealed class IsmNetwork : IDisposable
     public Tensor Fc1ColumnProduct(Tensor rows, int column)
     {
         int c6 = Channels[5];
-        if (_fc1ColumnsOI is not null && CpuGemm.Applies(Device.type, Dtype, rows.shape[0], c6, PaddedHidden))
-        {
-            OneDnnFc1Columns++;
-            return CpuGemm.Linear(rows, _fc1ColumnsOI[column]);
-        }
-        return rows.mm(Fc1WeightByColumn!.narrow(0, (long)column * c6, c6));
+        Tensor block = Fc1WeightByColumn!.narrow(0, (long)column * c6, c6);
+        if (!CpuGemm.Applies(Device.type, Dtype, rows.shape[0], c6, PaddedHidden)) return rows.mm(block);
+        OneDnnFc1Columns++;
+        return CpuGemm.Linear(rows, block);
     }
 
     /// <summary>Calls of <see cref="Fc1ColumnProduct"/> that ran through oneDNN (the bench and tests report it).</summary>
@@ -199,8 +190,8 @@ internal sealed class IsmNetwork : IDisposable
     {
         if (_fc2PaddedT is null) throw new InvalidOperationException("network was built without the ByColumn fc1 layout");
         Tensor hidden = torch.nn.functional.relu(InFloat32(fc1PreActivation));
-        if (_fc2PaddedOI is not null && CpuGemm.Applies(Device.type, ScalarType.Float32, hidden.shape[0], PaddedHidden, _fc2PaddedOI.shape[0]))
-            return CpuGemm.Linear(hidden, _fc2PaddedOI, _fc2BiasPadded).sigmoid_();
+        if (CpuGemm.Applies(Device.type, ScalarType.Float32, hidden.shape[0], PaddedHidden, _fc2PaddedT.shape[1]))
+            return CpuGemm.Linear(hidden, _fc2PaddedT, _fc2BiasPadded).sigmoid_();
         return torch.addmm(_fc2BiasPadded!, hidden, _fc2PaddedT, 1, 1).sigmoid_();
     }
 
@@ -225,8 +216,6 @@ internal sealed class IsmNetwork : IDisposable
         _fc2Bias?.Dispose();
         _fc2PaddedT?.Dispose();
         _fc2BiasPadded?.Dispose();
-        _fc1ColumnsOI?.Dispose();
-        _fc2PaddedOI?.Dispose();
     }
 
     private static int Padded(int width) => (width + 63) / 64 * 64;
