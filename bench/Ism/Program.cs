@@ -76,7 +76,7 @@ string? Option(string name)
 }
 
 internal sealed record ShapeResult(string Shape, bool Full, List<string[]> Rows, Measurement Naive, Measurement Incremental, ReferenceResult? Reference,
-    double IncrementalVsNaive, double IncrementalDiff, double SgemmShare, string CrossCheck, string FirstPass)
+    double IncrementalVsNaive, double IncrementalDiff, double SgemmShare, string CrossCheck, string FirstPass, string? ThreadCheck)
 {
     public void PrintChecks()
     {
@@ -86,6 +86,7 @@ internal sealed record ShapeResult(string Shape, bool Full, List<string[]> Rows,
         Console.WriteLine($"  target |incremental − naive| ≤ 1e-5: {IncrementalDiff:G3} → {Met(IncrementalDiff <= 1e-5)}");
         if (Full)
             Console.WriteLine($"  target incremental ≥ 50% of this run's sgemm GFLOP/s: {SgemmShare:P0} → {Met(SgemmShare >= 0.5)}");
+        if (ThreadCheck is not null) Console.WriteLine($"  {ThreadCheck}");
         if (Reference is { } r)
         {
             double ratio = Naive.Rate / r.Rate;
@@ -152,17 +153,29 @@ internal static class Bench
             // engines (the mean of both).
             double sgemmBefore = Sgemm.Measure(device, out string sgemmShape);
             Measurement Naive() => Time(() => new NaiveDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = NaiveDeltaEngine.DefaultMutationsPerBatch }), region, naiveMutations, windowsPerMutation: 18, NaiveDeltaEngine.DefaultMutationsPerBatch);
-            Measurement Incremental(int b) => Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = b }),
-                region, Math.Max(incrementalMutations, 2 * b), windowsPerMutation: 0, b);
+            int threads = torch.get_num_threads();
+            // At least two rounds of whole batches on every worker thread (DeltaEngineOptions.Threads: one batch each).
+            Measurement Incremental(int b, int engineThreads) => Time(() => new IncrementalDeltaEngine(weights, new DeltaEngineOptions { Device = device, MutationsPerBatch = b, Threads = engineThreads }),
+                region, Math.Max(incrementalMutations, 2 * b * (device == "cpu" ? engineThreads : 1)), windowsPerMutation: 0, b);
             // The naive cell runs before and after the incremental one and its row pools both: this machine's
             // sustained speed drifts by up to ~30 % within seconds (bench/README.md), and bracketing keeps the ratio
             // from depending on which cell ran first.
             Measurement naiveBefore = Naive();
-            Measurement inc = Incremental(batch);
+            Measurement inc = Incremental(batch, threads);
             Measurement naiveAfter = Naive();
             Measurement naive = naiveBefore.Pool(naiveAfter);
             Console.WriteLine($"  naive: {naiveBefore.Rate:G3} mut/s before the incremental cell, {naiveAfter.Rate:G3} after; the row pools both ({naive.Rate:G3})");
-            List<Measurement> swept = [.. sweep.Select(Incremental)];
+            List<Measurement> swept = [.. sweep.Select(b => Incremental(b, threads))];
+            // Threads (issue 12: 2 threads ≥ 1.6× one): the incremental cell again at the other count of the pair
+            // (2 when this run has one thread, else 1, on a calling thread made single-threaded for the cell).
+            Measurement? paired = null;
+            int pairedThreads = threads == 1 ? 2 : 1;
+            if (full && device == "cpu" && Environment.ProcessorCount >= 2)
+            {
+                torch.set_num_threads(pairedThreads);
+                try { paired = Incremental(batch, pairedThreads); }
+                finally { torch.set_num_threads(threads); }
+            }
             double sgemmAfter = Sgemm.Measure(device, out _);
             double sgemm = (sgemmBefore + sgemmAfter) / 2;
             Console.WriteLine($"  libtorch sgemm ({sgemmShape}, {torch.get_num_threads()} threads, {device}): {sgemm:F1} GFLOP/s (before the engines {sgemmBefore:F1}, after {sgemmAfter:F1})");
@@ -194,6 +207,18 @@ internal static class Bench
                 Table.Row(shape, "incremental (TorchSharp)", inc.Batch.ToString(CultureInfo.InvariantCulture), inc.Open, inc.First, inc.Count, inc.SteadyWall, inc.SteadyCpu, inc.Rate, null,
                     incFlops, sgemm, inc.PeakRssMiB, $"{inc.Rate / naive.Rate:F1}×", r is null ? "–" : $"{inc.Rate / r.Rate:F1}×"),
             };
+            string? threadCheck = null;
+            if (paired is not null)
+            {
+                (Measurement one, Measurement two) = threads == 1 ? (inc, paired) : (paired, inc);
+                rows.Add(Table.Row(shape, $"incremental (TorchSharp), {pairedThreads} thread{(pairedThreads == 1 ? "" : "s")}", paired.Batch.ToString(CultureInfo.InvariantCulture),
+                    paired.Open, paired.First, paired.Count, paired.SteadyWall, paired.SteadyCpu, paired.Rate, null,
+                    incFlops, sgemm, paired.PeakRssMiB, "–", "–"));
+                int common = Math.Min(one.Deltas.Length, two.Deltas.Length);
+                threadCheck = $"target incremental at 2 threads ≥ 1.6× one thread (same run): {two.Rate / one.Rate:F2}× ({two.Rate:G3} vs {one.Rate:G3} mut/s; " +
+                              $"max |2 threads − 1 thread| over {common / (VariantShifts.All.Length * Features)} mutations: {MaxDiff(one.Deltas, two.Deltas, common):G3}) → " +
+                              (two.Rate / one.Rate >= 1.6 ? "met" : "NOT met");
+            }
             foreach (Measurement m in swept)
                 rows.Add(Table.Row(shape, "incremental (TorchSharp)", m.Batch.ToString(CultureInfo.InvariantCulture), m.Open, m.First, m.Count, m.SteadyWall, m.SteadyCpu, m.Rate, null,
                     incFlops, sgemm, m.PeakRssMiB, $"{m.Rate / naive.Rate:F1}×", r is null ? "–" : $"{m.Rate / r.Rate:F1}×"));
@@ -204,7 +229,7 @@ internal static class Bench
             else
                 rows.Add([shape, "reference (PyTorch)", .. Enumerable.Repeat("", Table.Columns - 2).Select((_, i) => i == 0 ? "skipped" : "")]);
             double share = inc.Rate * incFlops / 1e9 / sgemm;
-            return new ShapeResult(shape, full, rows, naive, inc, r, inc.Rate / naive.Rate, incDiff, share, check, firstPass);
+            return new ShapeResult(shape, full, rows, naive, inc, r, inc.Rate / naive.Rate, incDiff, share, check, firstPass, threadCheck);
         }
         finally
         {

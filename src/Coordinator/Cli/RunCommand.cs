@@ -14,7 +14,7 @@ internal static class RunCommand
         var job = new JobArguments();
         var state = new Option<FileInfo?>("--state") { Description = "Checkpoint database (SQLite); default DIR/_state/checkpoints.db" };
         var devices = new Option<string>("--devices") { Description = "Inference loops: cpu, or cuda:0,cuda:1", DefaultValueFactory = _ => "cpu" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads of the inference library (default: one per CPU this process may use; Worker:Threads)" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for inference (default: one per CPU this process may use; Worker:Threads)" };
         var admin = new Option<string?>("--admin") { Description = "Admin console host:port (default 127.0.0.1:9110; a busy port only warns; EXPECTO_ADMIN__ENDPOINT)" };
         var progressInterval = JobProgress.IntervalOption();
         var logFormat = ServeCommand.LogFormatOption();

@@ -233,7 +233,9 @@ public sealed class WorkerOptions : IValidatedOptions
     public string Precisions { get; set; } = "fp32,tf32,bf16";
 
     /// <summary>
-    /// CPU threads of the inference library (libtorch's intra-op pool, process-wide); 0: one per CPU this process may
+    /// CPU threads for inference: the incremental engine runs this many mutation batches at once, each on its own
+    /// single-threaded libtorch thread (same results bit for bit, ≈ 2× on 2 cores); other inference uses libtorch's
+    /// intra-op pool of this size. 0: one per CPU this process may
     /// use (<see cref="Environment.ProcessorCount"/>, which honours a container's CPU limit, where libtorch alone would
     /// take every core of the host). Several workers on one machine must split the cores between them: libtorch's
     /// threads spin while they wait for each other, so two 2-thread workers on 2 cores ran 7× slower than two

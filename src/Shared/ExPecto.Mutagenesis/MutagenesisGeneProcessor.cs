@@ -82,7 +82,7 @@ public sealed class MutagenesisGeneProcessor(string engine, string device, IRead
         {
             var annotation = GeneAnnotation.Load(spec.AnnotationPath);
             var deltaEngine = DeltaEngines.Create(engine, spec.BelugaWeightsPath,
-                new DeltaEngineOptions { Device = device, MutationsPerBatch = spec.BatchSize, Precision = spec.Precision });
+                new DeltaEngineOptions { Device = device, MutationsPerBatch = spec.BatchSize, Precision = spec.Precision, Threads = threads });
             try
             {
                 // F comes from the weight file; the tissue models must have 10·F or 10·(F+1) columns.

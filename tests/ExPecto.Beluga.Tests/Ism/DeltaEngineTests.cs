@@ -109,6 +109,56 @@ public sealed class DeltaEngineTests : IDisposable
     }
 
     [Fact]
+    public void Incremental_engine_on_worker_threads_gives_the_one_thread_result_bit_for_bit()
+    {
+        // 39 mutations in batches of 4: rounds of 2 and 3 batches with a short last batch, each Compute call ragged.
+        byte[] region = IsmTestSupport.Chr20Region(RegionLength);
+        var mutations = new List<PointMutation>();
+        for (int p = 2900; p < 2913; p++)
+            for (int a = 0; a < 3; a++) mutations.Add(new(p, Other(region[p], a)));
+        PointMutation[] all = [.. mutations];
+        int callerThreads = TorchSharp.torch.get_num_threads();
+
+        // The reference: the same engine with one thread, run where libtorch itself is single-threaded. The engines
+        // with workers run on this thread, whose libtorch has its default thread count (2 or more on a CI machine).
+        float[] one = [];
+        using (var single = new SingleThreadedTorchWorkers(1, "test"))
+            single.Run([() => one = Run(new IncrementalDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 4, Threads = 1 }), region, all)]);
+        Assert.Equal(callerThreads, TorchSharp.torch.get_num_threads());
+
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var engine = new IncrementalDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 4, Threads = threads });
+            Assert.Equal(threads, engine.ConcurrentBatches);
+            float[] parallel = Run(engine, region, all);
+            Assert.Equal(10, engine.WorkerBatches); // 39 = 19 + 20 mutations: 5 + 5 batches, all on the workers
+            Assert.Equal(callerThreads, TorchSharp.torch.get_num_threads());
+            int differ = one.Zip(parallel, (a, b) => a != b).Count(d => d);
+            Assert.True(differ == 0, $"{threads} threads: {differ} of {one.Length} deltas differ from one thread");
+        }
+        AssertClose(Run(new NaiveDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 8 }), region, all), one, "one thread");
+    }
+
+    [Fact]
+    public void Worker_threads_run_libtorch_single_threaded_and_report_failures()
+    {
+        int callerThreads = TorchSharp.torch.get_num_threads();
+        using var workers = new SingleThreadedTorchWorkers(2, "test");
+        var seen = new int[2];
+        var names = new string?[2];
+        workers.Run([
+            () => (seen[0], names[0]) = (TorchSharp.torch.get_num_threads(), Thread.CurrentThread.Name),
+            () => (seen[1], names[1]) = (TorchSharp.torch.get_num_threads(), Thread.CurrentThread.Name),
+        ]);
+        Assert.Equal([1, 1], seen);
+        Assert.Equal(["test 0", "test 1"], names.Select(n => n ?? "").ToArray());
+        Assert.Equal(callerThreads, TorchSharp.torch.get_num_threads());
+        var e = Assert.Throws<InvalidOperationException>(() => workers.Run([() => { }, () => throw new InvalidOperationException("boom")]));
+        Assert.Equal("boom", e.Message);
+        Assert.Throws<ArgumentException>(() => workers.Run([() => { }, () => { }, () => { }]));
+    }
+
+    [Fact]
     public void Spectral_fc1_equals_fc1_applied_window_by_window()
     {
         using var net = new IsmNetwork(_weights, "cpu", IsmNetwork.Fc1Layout.ByColumn);

@@ -52,6 +52,19 @@ public sealed class GeneMutagenesisPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Each_engine_call_feeds_every_batch_the_engine_runs_at_once_and_the_output_does_not_change()
+    {
+        var one = new FakeDeltaEngine(Features);
+        var three = new FakeDeltaEngine(Features) { ConcurrentBatches = 3 };
+        GeneResult a = Scan(new GeneMutagenesisPipeline(one, _projector, new MutagenesisLayout(Path.Combine(_dir.Path, "a")), batchSize: 10), Input(6_000, 15));
+        GeneResult b = Scan(new GeneMutagenesisPipeline(three, _projector, new MutagenesisLayout(Path.Combine(_dir.Path, "b")), batchSize: 10), Input(6_000, 15));
+
+        Assert.Equal([10, 10, 10, 10, 10, 10, 10, 10, 10, 3], one.CallSizes); // 93 mutations
+        Assert.Equal([30, 30, 30, 3], three.CallSizes);
+        Assert.Equal(a.Checksum, b.Checksum);
+    }
+
+    [Fact]
     public void Strand_changes_effects_through_the_distance_weights_only()
     {
         var engine = new FakeDeltaEngine(Features);

@@ -24,6 +24,12 @@ internal sealed class FakeDeltaEngine(int featureCount) : IMutationDeltaEngine
 
     public int SessionsOpened { get; private set; }
 
+    /// <summary>Batches this engine says it runs at once (the pipeline sizes its calls by it).</summary>
+    public int ConcurrentBatches { get; init; } = 1;
+
+    /// <summary>Mutations of every Compute call, in order.</summary>
+    public List<int> CallSizes { get; } = [];
+
     public IMutationDeltaSession Open(ReadOnlyMemory<byte> region)
     {
         SessionsOpened++;
@@ -66,6 +72,7 @@ internal sealed class FakeDeltaEngine(int featureCount) : IMutationDeltaEngine
             int f = owner.FeatureCount;
             int shifts = VariantShifts.All.Length;
             Assert.Equal(mutations.Length * shifts * f, deltas.Length);
+            owner.CallSizes.Add(mutations.Length);
             ReadOnlySpan<byte> r = region.Span;
             for (int m = 0; m < mutations.Length; m++)
             {

@@ -31,6 +31,15 @@ public sealed record DeltaEngineOptions
     public int MutationsPerBatch { get; init; }
 
     /// <summary>
+    /// CPU threads of the incremental engine: that many batches run at once, each on its own thread with libtorch
+    /// single-threaded (<see cref="SingleThreadedTorchWorkers"/>), so a call of N × this many batches keeps N cores
+    /// busy. 0 (the default): libtorch's intra-op thread count on the thread that creates the engine (what
+    /// `--threads` and Worker:Threads set). Each batch is computed exactly as on one thread, so results do not
+    /// depend on it. Ignored on CUDA (one stream of batches) and by the naive engine (libtorch's own threads).
+    /// </summary>
+    public int Threads { get; init; }
+
+    /// <summary>
     /// Arithmetic of the network (<see cref="ComputePrecision"/>); fp32 is the exact path. The engine refuses a
     /// precision its device cannot run (<see cref="TorchDevices.CheckPrecision"/>).
     /// </summary>

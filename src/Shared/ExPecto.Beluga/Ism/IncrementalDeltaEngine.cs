@@ -17,7 +17,10 @@ namespace ExPecto.Beluga.Ism;
 /// go through each layer as one batch, and the fc1 update runs one GEMM per fc1 column (W1 is read once per batch;
 /// see bench/README.md for why this formulation).
 /// Agrees with <see cref="NaiveDeltaEngine"/> up to float rounding.
-/// Not thread-safe: all torch work runs on the calling thread (TorchSharp scopes are per thread).
+/// On a CPU with <see cref="DeltaEngineOptions.Threads"/> ≥ 2, the batches of one call run that many at a time on the
+/// engine's own single-threaded workers (<see cref="SingleThreadedTorchWorkers"/>), and the session's trunk and REF
+/// rows are computed on worker 0 between rounds (the workers only read them): the deltas are those of a
+/// single-threaded engine, bit for bit. Not thread-safe: one caller at a time per engine.
 /// </summary>
 public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
 {
@@ -46,13 +49,33 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
     private readonly IsmNetwork _network;
     private readonly DeltaEngineOptions _options;
     private SpectralFc1? _spectral;
+    private SingleThreadedTorchWorkers? _workers;
 
     /// <param name="stateDict">Beluga state dict (keys model.0.*, model.1.2.1.*, model.1.4.1.*); copied to the device.</param>
     public IncrementalDeltaEngine(IReadOnlyDictionary<string, Tensor> stateDict, DeltaEngineOptions? options = null)
     {
         _options = options ?? new DeltaEngineOptions();
         if (_options.MutationsPerBatch < 0) throw new ArgumentOutOfRangeException(nameof(options), "MutationsPerBatch must be at least 1 (or 0 for the device default)");
+        if (_options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), "Threads must be at least 1 (or 0 for libtorch's thread count)");
         _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.ByColumn, _options.Precision);
+        ConcurrentBatches = _network.Device.type != DeviceType.CPU ? 1
+            : _options.Threads > 0 ? _options.Threads : Math.Max(1, torch.get_num_threads());
+    }
+
+    /// <summary>Batches run at once per call: <see cref="DeltaEngineOptions.Threads"/> resolved on a CPU, 1 on CUDA.</summary>
+    public int ConcurrentBatches { get; }
+
+    /// <summary>Batches computed on the worker threads so far (the rest ran on the calling thread).</summary>
+    public long WorkerBatches { get; private set; }
+
+    private SingleThreadedTorchWorkers Workers => _workers ??= new SingleThreadedTorchWorkers(ConcurrentBatches, "expecto ism");
+
+    // With workers, a session's other torch work (its trunk, REF rows) runs on worker 0: every value is then computed
+    // by a single-threaded libtorch, so the deltas are the same bit for bit whatever the thread count.
+    private void OnComputeThread(Action action)
+    {
+        if (ConcurrentBatches == 1) action();
+        else Workers.Run([action]);
     }
 
     public string Name => DeltaEngines.Incremental;
@@ -101,6 +124,7 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
 
     public void Dispose()
     {
+        _workers?.Dispose();
         _spectral?.Dispose();
         _network.Dispose();
     }
@@ -129,6 +153,8 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
         // Windows asked for so far, per chunk not yet on the FFT path.
         private readonly Dictionary<(int Block, int Chunk), int> _chunkDemand = [];
         private readonly RowCache _chunkRows;
+        // Per-worker output buffers of ComputeRound (one batch of deltas each), allocated on first use.
+        private float[][]? _outputs;
 
         public Session(IncrementalDeltaEngine engine, byte[] region)
         {
@@ -142,9 +168,14 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
 
             var rc = new byte[_length];
             for (int j = 0; j < _length; j++) rc[j] = OneHot.Complement(region[_length - 1 - j]);
-            using var inference = torch.inference_mode();
-            using var precision = net.EnterPrecision();
-            _trunk = new RegionTrunk(net, region, rc);
+            RegionTrunk? trunk = null;
+            engine.OnComputeThread(() =>
+            {
+                using var inference = torch.inference_mode();
+                using var precision = net.EnterPrecision();
+                trunk = new RegionTrunk(net, region, rc);
+            });
+            _trunk = trunk;
         }
 
         public void Compute(ReadOnlySpan<PointMutation> mutations, Span<float> deltas)
@@ -154,16 +185,66 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             MutationBatch.Validate(mutations, _length, deltas.Length, features);
             if (mutations.IsEmpty) return;
             using var precision = net.EnterPrecision();
-            int shifts = MutationBatch.ShiftCount;
+            int stride = MutationBatch.ShiftCount * features;
             int perBatch = _engine._options.ResolvedMutationsPerBatch;
-            for (int first = 0; first < mutations.Length; first += perBatch)
+            int perRound = perBatch * _engine.ConcurrentBatches;
+            for (int first = 0; first < mutations.Length; first += perRound)
             {
-                ReadOnlySpan<PointMutation> chunk = mutations.Slice(first, Math.Min(perBatch, mutations.Length - first));
+                ReadOnlySpan<PointMutation> round = mutations.Slice(first, Math.Min(perRound, mutations.Length - first));
+                Span<float> dest = deltas.Slice(first * stride, round.Length * stride);
+                // With workers, every batch runs on one (a lone batch too), so that no delta depends on the calling
+                // thread's libtorch thread count.
+                if (_engine.ConcurrentBatches == 1)
+                {
+                    using var scope = torch.NewDisposeScope();
+                    using var inference = torch.inference_mode();
+                    EnsureReference(round);
+                    ComputeChunk(round, dest);
+                }
+                else
+                {
+                    ComputeRound(round, dest, perBatch);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Batches of <paramref name="perBatch"/> mutations (the same split as one thread makes), one per worker.
+        /// Their REF windows are added first, batch by batch as one thread would, so the workers only read the caches.
+        /// </summary>
+        private void ComputeRound(ReadOnlySpan<PointMutation> round, Span<float> dest, int perBatch)
+        {
+            int stride = MutationBatch.ShiftCount * _engine._network.FeatureCount;
+            int batches = (round.Length + perBatch - 1) / perBatch;
+            var parts = new PointMutation[batches][];
+            for (int b = 0; b < batches; b++)
+                parts[b] = round.Slice(b * perBatch, Math.Min(perBatch, round.Length - b * perBatch)).ToArray();
+            _engine.OnComputeThread(() =>
+            {
                 using var scope = torch.NewDisposeScope();
                 using var inference = torch.inference_mode();
-                EnsureReference(chunk);
-                ComputeChunk(chunk, deltas.Slice(first * shifts * features, chunk.Length * shifts * features));
+                foreach (PointMutation[] part in parts) EnsureReference(part);
+            });
+            _outputs ??= new float[_engine.ConcurrentBatches][];
+            var work = new Action[batches];
+            for (int b = 0; b < batches; b++)
+            {
+                PointMutation[] part = parts[b];
+                float[] output = _outputs[b] ??= new float[perBatch * stride];
+                work[b] = () =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    using var inference = torch.inference_mode();
+                    ComputeChunk(part, output.AsSpan(0, part.Length * stride));
+                };
             }
+            _engine.Workers.Run(work);
+            for (int b = 0; b < batches; b++)
+            {
+                int n = Math.Min(perBatch, round.Length - b * perBatch);
+                _outputs[b].AsSpan(0, n * stride).CopyTo(dest.Slice(b * perBatch * stride));
+            }
+            _engine.WorkerBatches += batches;
         }
 
         /// <summary>Δ for one chunk into <paramref name="dest"/> ([chunk × 9, F], shift-major within each mutation).</summary>
@@ -417,11 +498,14 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             if (firstOffset < lo || lastOffset > hi)
                 throw new ArgumentOutOfRangeException(nameof(firstOffset), $"offsets [{firstOffset}, {lastOffset}]: every shifted window must lie inside the {_length} bp region, so offsets must lie in [{lo}, {hi}]");
             if (lastOffset < firstOffset || _trunk is null) return;
-            using var precision = _engine._network.EnterPrecision();
-            using var scope = torch.NewDisposeScope();
-            using var inference = torch.inference_mode();
-            // All at once: each chunk of windows then takes the FFT path, and the spectrum is read once for the gene.
-            EnsureReference(Enumerable.Range(firstOffset, lastOffset - firstOffset + 1));
+            _engine.OnComputeThread(() =>
+            {
+                using var precision = _engine._network.EnterPrecision();
+                using var scope = torch.NewDisposeScope();
+                using var inference = torch.inference_mode();
+                // All at once: each chunk of windows then takes the FFT path, and the spectrum is read once for the gene.
+                EnsureReference(Enumerable.Range(firstOffset, lastOffset - firstOffset + 1));
+            });
         }
 
         /// <summary>REF fc1 pre-activations (both strands) and probabilities for window starts not seen before.</summary>

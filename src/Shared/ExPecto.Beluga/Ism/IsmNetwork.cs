@@ -143,12 +143,14 @@ internal sealed class IsmNetwork : IDisposable
         int c6 = Channels[5];
         Tensor block = Fc1WeightByColumn!.narrow(0, (long)column * c6, c6);
         if (!CpuGemm.Applies(Device.type, Dtype, rows.shape[0], c6, PaddedHidden)) return rows.mm(block);
-        OneDnnFc1Columns++;
+        Interlocked.Increment(ref _oneDnnFc1Columns);
         return CpuGemm.Linear(rows, block);
     }
 
+    private long _oneDnnFc1Columns;
+
     /// <summary>Calls of <see cref="Fc1ColumnProduct"/> that ran through oneDNN (the bench and tests report it).</summary>
-    public long OneDnnFc1Columns { get; private set; }
+    public long OneDnnFc1Columns => Interlocked.Read(ref _oneDnnFc1Columns);
 
     /// <summary>[H], or [H'] zero-padded in the ByColumn layout.</summary>
     public Tensor Fc1Bias => _fc1Bias;

@@ -22,6 +22,13 @@ public interface IMutationDeltaEngine : IDisposable
     /// shifted window must lie inside the region: Offset + s − 999 ≥ 0 and Offset + s + 1000 &lt; region length.
     /// </summary>
     IMutationDeltaSession Open(ReadOnlyMemory<byte> region);
+
+    /// <summary>
+    /// Internal batches one <see cref="IMutationDeltaSession.Compute"/> call can run at once (the incremental
+    /// engine's CPU threads): a caller that streams mutations passes this many batches per call to keep them all
+    /// busy. Results do not depend on it. 1 unless the engine says otherwise.
+    /// </summary>
+    int ConcurrentBatches => 1;
 }
 
 public interface IMutationDeltaSession : IDisposable

@@ -25,7 +25,7 @@ public sealed class GeneMutagenesisPipeline
     private readonly int _tissueCount;
 
     /// <param name="strongThreshold">A (mutation, tissue) goes to strong_effects when |effect| ≥ this (natural-log units).</param>
-    /// <param name="batchSize">Mutations per engine call.</param>
+    /// <param name="batchSize">Mutations per engine batch; each engine call carries this many times the engine's <see cref="IMutationDeltaEngine.ConcurrentBatches"/>.</param>
     /// <param name="rowGroupRows">Rows per Parquet row group (bounds writer memory).</param>
     public GeneMutagenesisPipeline(
         IMutationDeltaEngine engine,
@@ -94,7 +94,9 @@ public sealed class GeneMutagenesisPipeline
                 {
                     using IMutationDeltaSession session = _engine.Open(region);
                     session.PrepareReference(mutations.Min(m => m.Offset), mutations.Max(m => m.Offset));
-                    int batch = Math.Min(_batchSize, mutations.Count);
+                    // One call feeds every batch the engine can run at once (its CPU threads); the output does not
+                    // depend on how the mutations are split into calls.
+                    int batch = (int)Math.Min((long)_batchSize * Math.Max(1, _engine.ConcurrentBatches), mutations.Count);
                     var points = new PointMutation[batch];
                     var distances = new int[batch];
                     var deltas = new float[batch * VariantShifts.All.Length * _featureCount];
