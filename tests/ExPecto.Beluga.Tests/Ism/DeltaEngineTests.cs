@@ -140,6 +140,34 @@ public sealed class DeltaEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_session_opened_for_given_offsets_matches_a_full_one_and_refuses_offsets_at_other_phases()
+    {
+        // A lone SNV (2 phases a strand) and a pair 5 bp apart (4 more), every ALT, on both strands' phase maps.
+        byte[] region = IsmTestSupport.Chr20Region(RegionLength);
+        int[] offsets = [2400, 4100, 4105];
+        PointMutation[] mutations = [.. offsets.SelectMany(p => Enumerable.Range(0, 3).Select(a => new PointMutation(p, Other(region[p], a))))];
+        using var engine = new IncrementalDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 4 });
+        int stride = VariantShifts.All.Length * engine.FeatureCount;
+        var full = new float[mutations.Length * stride];
+        var subset = new float[mutations.Length * stride];
+        using (IMutationDeltaSession session = engine.Open(region))
+            session.Compute(mutations, full);
+        using (IMutationDeltaSession session = engine.Open(region, offsets))
+        {
+            session.Compute(mutations, subset);
+            // 2403's forward windows sit at phases 12 and 4, which none of the three offsets uses.
+            var e = Assert.Throws<ArgumentException>(() => session.Compute([new(2403, Other(region[2403], 0))], new float[stride]));
+            Assert.Contains("opened for other offsets", e.Message);
+            Assert.Throws<ArgumentException>(() => session.PrepareReference(2400, 2403));
+            // An offset 16 bp on uses the same phases: allowed.
+            session.Compute([new(2416, Other(region[2416], 1))], new float[stride]);
+        }
+        double maxErr = full.Zip(subset, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(maxErr < 1e-6, $"the phase-subset session differs from the full one by {maxErr:g3}");
+        AssertClose(Run(new NaiveDeltaEngine(_weights, new DeltaEngineOptions { MutationsPerBatch = 5 }), region, mutations), subset, "phase subset");
+    }
+
+    [Fact]
     public void Worker_threads_run_libtorch_single_threaded_and_report_failures()
     {
         int callerThreads = TorchSharp.torch.get_num_threads();

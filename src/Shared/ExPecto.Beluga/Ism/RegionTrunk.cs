@@ -29,42 +29,88 @@ internal sealed class RegionTrunk : IDisposable
         public long Offset(int strand, int phase) => Offsets[strand * PhaseCount + phase];
     }
 
-    /// <summary>Builds the trunk for the two strands (ASCII bases, equal length). Call inside inference mode.</summary>
-    public RegionTrunk(IsmNetwork net, byte[] forward, byte[] reverse)
+    /// <summary>
+    /// Builds the trunk for the two strands (ASCII bases, equal length). Call inside inference mode.
+    /// <paramref name="phases"/>: null for all 16 phases of both strands (one batch of two strands), else which
+    /// (strand · 16 + phase) blocks are needed: each strand then runs alone, pool 1 and conv3–4 only at the sub-phases
+    /// those phases use and pool 2 and conv5–6 only at those phases; the blocks not computed are empty (width 0).
+    /// A lone SNV's 9 windows use 2 phases per strand (200 bp shifts alternate φ and φ + 8), so its trunk costs
+    /// ≈ 4× less than the full one.
+    /// </summary>
+    public RegionTrunk(IsmNetwork net, byte[] forward, byte[] reverse, bool[]? phases = null)
     {
         using var scope = torch.NewDisposeScope();
         int length = forward.Length;
         if (reverse.Length != length) throw new ArgumentException("strands differ in length", nameof(reverse));
+        if (phases is not null && phases.Length != Strands * Phases) throw new ArgumentException($"expected {Strands * Phases} phase flags", nameof(phases));
+        Computed = phases;
         var oneHot = new float[Strands * OneHot.Channels * length];
         OneHot.Encode(forward, oneHot.AsSpan(0, OneHot.Channels * length));
         OneHot.Encode(reverse, oneHot.AsSpan(OneHot.Channels * length));
         Tensor x = torch.tensor(oneHot, [Strands, OneHot.Channels, length]).to(net.Device);
-        Tensor a1 = net.Conv(0, x);
-        Tensor a2 = net.Conv(1, a1);
 
-        var p1 = new Tensor[SubPhases];
-        var a3 = new Tensor[SubPhases];
-        var a4 = new Tensor[SubPhases];
-        var p2 = new Tensor[Phases];
-        var a5 = new Tensor[Phases];
-        var a6 = new Tensor[Phases];
-        for (int sub = 0; sub < SubPhases; sub++)
+        // Blocks [C, w] per (strand, phase), filled level by level.
+        Tensor[] a1 = new Tensor[Strands], a2 = new Tensor[Strands];
+        var p1 = new Tensor[Strands, SubPhases];
+        var a3 = new Tensor[Strands, SubPhases];
+        var a4 = new Tensor[Strands, SubPhases];
+        var p2 = new Tensor[Strands, Phases];
+        var a5 = new Tensor[Strands, Phases];
+        var a6 = new Tensor[Strands, Phases];
+        if (phases is null)
         {
-            p1[sub] = IsmNetwork.MaxPool(a2.narrow(2, sub, a2.shape[2] - sub));
-            a3[sub] = net.Conv(2, p1[sub]);
-            a4[sub] = net.Conv(3, a3[sub]);
-            for (int q = 0; q < SubPhases; q++)
+            Tensor b1 = net.Conv(0, x);
+            Tensor b2 = net.Conv(1, b1);
+            for (int sub = 0; sub < SubPhases; sub++)
             {
-                int phase = sub + SubPhases * q;
-                p2[phase] = IsmNetwork.MaxPool(a4[sub].narrow(2, q, a4[sub].shape[2] - q));
-                a5[phase] = net.Conv(4, p2[phase]);
-                a6[phase] = net.Conv(5, a5[phase]);
+                Tensor q1 = IsmNetwork.MaxPool(b2.narrow(2, sub, b2.shape[2] - sub));
+                Tensor b3 = net.Conv(2, q1);
+                Tensor b4 = net.Conv(3, b3);
+                for (int q = 0; q < SubPhases; q++)
+                {
+                    int phase = sub + SubPhases * q;
+                    Tensor q2 = IsmNetwork.MaxPool(b4.narrow(2, q, b4.shape[2] - q));
+                    Tensor b5 = net.Conv(4, q2);
+                    Tensor b6 = net.Conv(5, b5);
+                    for (int s = 0; s < Strands; s++) (p2[s, phase], a5[s, phase], a6[s, phase]) = (q2[s], b5[s], b6[s]);
+                }
+                for (int s = 0; s < Strands; s++) (p1[s, sub], a3[s, sub], a4[s, sub]) = (q1[s], b3[s], b4[s]);
+            }
+            for (int s = 0; s < Strands; s++) (a1[s], a2[s]) = (b1[s], b2[s]);
+        }
+        else
+        {
+            for (int s = 0; s < Strands; s++)
+            {
+                Tensor xs = x.narrow(0, s, 1);
+                Tensor b1 = net.Conv(0, xs);
+                Tensor b2 = net.Conv(1, b1);
+                (a1[s], a2[s]) = (b1[0], b2[0]);
+                for (int sub = 0; sub < SubPhases; sub++)
+                {
+                    bool any = false;
+                    for (int q = 0; q < SubPhases; q++) any |= phases[s * Phases + sub + SubPhases * q];
+                    if (!any) continue;
+                    Tensor q1 = IsmNetwork.MaxPool(b2.narrow(2, sub, b2.shape[2] - sub));
+                    Tensor b3 = net.Conv(2, q1);
+                    Tensor b4 = net.Conv(3, b3);
+                    (p1[s, sub], a3[s, sub], a4[s, sub]) = (q1[0], b3[0], b4[0]);
+                    for (int q = 0; q < SubPhases; q++)
+                    {
+                        int phase = sub + SubPhases * q;
+                        if (!phases[s * Phases + phase]) continue;
+                        Tensor q2 = IsmNetwork.MaxPool(b4.narrow(2, q, b4.shape[2] - q));
+                        Tensor b5 = net.Conv(4, q2);
+                        Tensor b6 = net.Conv(5, b5);
+                        (p2[s, phase], a5[s, phase], a6[s, phase]) = (q2[0], b5[0], b6[0]);
+                    }
+                }
             }
         }
 
-        X = Keep([x]);
-        A1 = Keep([a1]);
-        A2 = Keep([a2]);
+        X = Keep(Blocks(x));
+        A1 = Keep(Column(a1));
+        A2 = Keep(Column(a2));
         P1 = Keep(p1);
         A3 = Keep(a3);
         A4 = Keep(a4);
@@ -75,6 +121,12 @@ internal sealed class RegionTrunk : IDisposable
         // Rows = columns: a window's 106 columns (and a span's) become one contiguous block.
         A6Rows = Own(a6Level.Values.t());
     }
+
+    /// <summary>The (strand · 16 + phase) blocks computed; null: all.</summary>
+    public bool[]? Computed { get; }
+
+    /// <summary>Whether block (strand, phase) was computed.</summary>
+    public bool Has(int strand, int phase) => Computed is null || Computed[strand * Phases + phase];
 
     /// <summary>One-hot strands [4, 2L].</summary>
     public Level X { get; }
@@ -95,9 +147,9 @@ internal sealed class RegionTrunk : IDisposable
         foreach (Tensor t in _owned) t.Dispose();
     }
 
-    private Level Keep(Tensor[] phases)
+    private Level Keep(Tensor?[,] blocks)
     {
-        Level level = Join(phases);
+        Level level = Join(blocks);
         return level with { Values = Own(level.Values) };
     }
 
@@ -108,20 +160,40 @@ internal sealed class RegionTrunk : IDisposable
         return kept;
     }
 
-    /// <summary>Phases [2, C, w_i] → [C, Σ_strand Σ_i w_i], strand-major, and each block's first column.</summary>
-    private static Level Join(Tensor[] phases)
+    private static Tensor?[,] Blocks(Tensor strands)
     {
-        var offsets = new long[Strands * phases.Length];
+        var blocks = new Tensor?[Strands, 1];
+        for (int s = 0; s < Strands; s++) blocks[s, 0] = strands[s];
+        return blocks;
+    }
+
+    private static Tensor?[,] Column(Tensor[] perStrand)
+    {
+        var blocks = new Tensor?[Strands, 1];
+        for (int s = 0; s < Strands; s++) blocks[s, 0] = perStrand[s];
+        return blocks;
+    }
+
+    /// <summary>
+    /// Blocks [C, w] per (strand, phase) → [C, Σ w], strand-major, and each block's first column; a block not
+    /// computed (null) has width 0.
+    /// </summary>
+    private static Level Join(Tensor?[,] blocks)
+    {
+        int phases = blocks.GetLength(1);
+        var offsets = new long[Strands * phases];
+        var parts = new List<Tensor>();
         long total = 0;
         for (int s = 0; s < Strands; s++)
         {
-            for (int i = 0; i < phases.Length; i++)
+            for (int i = 0; i < phases; i++)
             {
-                offsets[s * phases.Length + i] = total;
-                total += phases[i].shape[2];
+                offsets[s * phases + i] = total;
+                if (blocks[s, i] is not { } b) continue;
+                parts.Add(b);
+                total += b.shape[1];
             }
         }
-        Tensor cat = torch.cat([.. Enumerable.Range(0, Strands).SelectMany(s => phases.Select(p => p[s]))], 1);
-        return new Level(cat, offsets, phases.Length);
+        return new Level(torch.cat(parts, 1), offsets, phases);
     }
 }

@@ -24,6 +24,13 @@ public interface IMutationDeltaEngine : IDisposable
     IMutationDeltaSession Open(ReadOnlyMemory<byte> region);
 
     /// <summary>
+    /// As <see cref="Open(ReadOnlyMemory{byte})"/>, for a session that will be asked only for mutations at
+    /// <paramref name="offsets"/> (predict-variants' SNVs of one region): the engine may compute only what those need,
+    /// and may refuse other offsets. Results equal a full session's to float rounding.
+    /// </summary>
+    IMutationDeltaSession Open(ReadOnlyMemory<byte> region, ReadOnlySpan<int> offsets) => Open(region);
+
+    /// <summary>
     /// Internal batches one <see cref="IMutationDeltaSession.Compute"/> call can run at once (the incremental
     /// engine's CPU threads): a caller that streams mutations passes this many batches per call to keep them all
     /// busy. Results do not depend on it. 1 unless the engine says otherwise.

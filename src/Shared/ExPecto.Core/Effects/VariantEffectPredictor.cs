@@ -250,7 +250,8 @@ public sealed class VariantEffectPredictor
             mutations[j] = new PointMutation(checked((int)(v.Pos - 1 - start0)), (byte)char.ToUpperInvariant(v.Alt[0]));
         }
         var deltas = new float[members.Count * Shifts * f];
-        using (var session = _engine!.Open(region))
+        // Opened for these SNVs only: the trunk then holds just the pooling phases their windows use.
+        using (var session = _engine!.Open(region, Array.ConvertAll(mutations, m => m.Offset)))
             session.Compute(mutations, deltas);
         var effects = new double[TissueCount];
         for (int j = 0; j < members.Count; j++)
