@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 // Usage: expecto-bench-ism [reduced|full|all] [--device cpu|cuda:N] [--threads N] [--batch-size N] [--sweep-batch N,N,…] [--python PATH]
 //                          [--reference-script PATH] [--no-reference] [--scale X]
 //        expecto-bench-ism precision [--device D] [--threads N] [--batch-size N] [--mutations 48] [--engines incremental,naive] [--precisions fp32,bf16]
-//        expecto-bench-ism variants [--device D] [--threads N] [--variants N] [--window-variants 16] [--min-snvs 2]
+//        expecto-bench-ism variants [--device D] [--threads N] [--variants N] [--window-variants 16] [--min-snvs 1]
 //        expecto-bench-ism random-inputs DIR | compare-effects A B [TOL]   (bench/gpu/proof_on_device.sh)
 // One run prints one table: naive and incremental TorchSharp engines and ExPecto's reference approach in PyTorch
 // (bench/reference/expecto_reference_ism.py as a child process on the same weights, region, mutations and threads).
@@ -39,7 +39,7 @@ if (args.FirstOrDefault() == "compare-effects" && args.Length >= 3)
     return ExPecto.Bench.Ism.GpuProofTools.CompareEffects(args[1], args[2], args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1e-5);
 if (args.FirstOrDefault() == "variants")
     return ExPecto.Bench.Ism.VariantsBench.Run(device, Option("--variants") is { } nv ? int.Parse(nv, CultureInfo.InvariantCulture) : null,
-        int.Parse(Option("--window-variants") ?? "16", CultureInfo.InvariantCulture), int.Parse(Option("--min-snvs") ?? "2", CultureInfo.InvariantCulture)); // 2 = predict-variants --engine auto
+        int.Parse(Option("--window-variants") ?? "16", CultureInfo.InvariantCulture), int.Parse(Option("--min-snvs") ?? "1", CultureInfo.InvariantCulture)); // 1 = predict-variants --engine auto
 var reference = new ReferenceRunner(
     Option("--python") ?? Environment.GetEnvironmentVariable("EXPECTO_BENCH_PYTHON") ?? "/usr/bin/python3",
     Option("--reference-script") ?? ReferenceRunner.FindScript(),

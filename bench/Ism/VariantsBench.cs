@@ -47,7 +47,7 @@ internal static class VariantsBench
             var all = VcfReader.ReadAll(vcf, genome, out _, new VcfReadOptions { RefMismatch = RefMismatchPolicy.Warn });
             var variants = all.Take(limit ?? all.Count).ToList();
             using var model = TorchChromatinModel.Load(weightsPath, new TorchChromatinOptions { Device = device });
-            using var engine = DeltaEngines.Create(DeltaEngines.Incremental, weightsPath, new DeltaEngineOptions { Device = device });
+            using var engine = DeltaEngines.Create(DeltaEngines.Incremental, weightsPath, new DeltaEngineOptions { Device = device, Threads = 1 }); // as predict-variants
             Console.WriteLine($"[variants] full shape, random weights; {variants.Count} of {all.Count} SuRE chr20 variants; {models.Count} real tissue models; device {device}");
 
             // The window path on the first `windowVariants` (it costs 36 full windows each), the region path on all.

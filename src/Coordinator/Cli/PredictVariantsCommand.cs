@@ -24,7 +24,7 @@ internal static class PredictVariantsCommand
         var closest = new Option<string?>("--closest-gene") { Description = "ExPecto closest-gene file (BEDOPS closest-features output) instead of the nearest TSS of --annotation" };
         var engine = new Option<string>("--engine")
         {
-            Description = "auto (regions of 2 or more nearby SNVs through the incremental engine at Beluga's width, where that is faster; windows otherwise), " +
+            Description = "auto (SNVs, grouped into regions of nearby ones, through the incremental engine at Beluga's width, where that is faster; windows otherwise), " +
                           "incremental (every SNV region through it), naive (36 full windows a variant, as ExPecto; the reference). Results agree to 1e-5",
             DefaultValueFactory = _ => "auto",
         };
@@ -47,14 +47,14 @@ internal static class PredictVariantsCommand
     /// <summary>
     /// `--engine auto` takes the region path when the last convolution is at least this wide, for regions of at least
     /// <see cref="AutoMinSnvsPerRegion"/> SNVs. Measured (`bench/run.sh variants`, bench/README.md): at Beluga's width
-    /// a lone SNV's region (a 3.6 kb trunk, 16 phases, both strands) costs about what its 36 windows do (0.7–1.3× across
-    /// runs on the 2-core machine), two or more SNVs sharing one are clearly cheaper; at the test fixtures' width (32)
-    /// the trunk's per-op overhead makes windows ~3× faster.
+    /// a lone SNV's region (a 3.6 kb trunk at the 2 pooling phases per strand its windows use) is 7× cheaper than its
+    /// 36 windows, and SNVs sharing a region cheaper still (6.0× over 64 SuRE chr20 variants on the 2-core machine); at
+    /// the test fixtures' width (32) the trunk's per-op overhead makes windows ~3× faster.
     /// </summary>
     public const int AutoMinConvWidth = 320;
 
     /// <inheritdoc cref="AutoMinConvWidth"/>
-    public const int AutoMinSnvsPerRegion = 2;
+    public const int AutoMinSnvsPerRegion = 1;
 
     private static int Run(ResolvedInputs inputs, string vcfPath, string outPath, RefMismatchPolicy policy, string? closestGene, string mode, CancellationToken ct)
     {
@@ -68,8 +68,9 @@ internal static class PredictVariantsCommand
         var models = TissueModelSet.Load(inputs.Models, model.FeatureCount); // F comes from the weight file
         var matrix = new EffectMatrix(models);
         bool regions = mode == "incremental" || (mode == "auto" && model.Shape.ConvChannels[5] >= AutoMinConvWidth);
-        // The region path's engine reads the same weights (its own layout of them).
-        using var engine = regions ? DeltaEngines.Create(DeltaEngines.Incremental, inputs.Beluga, new DeltaEngineOptions { Device = inputs.Torch.Device }) : null;
+        // The region path's engine reads the same weights (its own layout of them). Threads = 1: regions come one at a
+        // time, mostly one batch each, so libtorch's own threads (--threads) serve them better than batch workers.
+        using var engine = regions ? DeltaEngines.Create(DeltaEngines.Incremental, inputs.Beluga, new DeltaEngineOptions { Device = inputs.Torch.Device, Threads = 1 }) : null;
         var predictor = new VariantEffectPredictor(genome, model, matrix, Math.Max(1, inputs.Torch.BatchSize / 9), engine,
             mode == "incremental" ? 1 : AutoMinSnvsPerRegion);
         long warned = 0;
