@@ -32,7 +32,7 @@ internal sealed class JobArguments
     public static Option<string> PrecisionOption() =>
         new(ComputePrecisions.OptionName) { Description = ComputePrecisions.Description, DefaultValueFactory = _ => "fp32" };
 
-    public const string BatchSizeMeaning = "Mutations per engine call (bounds memory; results do not depend on it beyond float rounding); " +
+    public const string BatchSizeMeaning = "Mutations per engine batch (bounds memory; results do not depend on it beyond float rounding); " +
         "0 (default): the device kind's default, 64 on a CPU and 1024 on CUDA (bench/README.md)";
     public Option<FileInfo?> Spec { get; } = new("--spec") { Description = "Job spec file (JSON with the same fields as these flags; docs/operations.md); the other job flags are then not used" };
     public Option<string[]> Parameters { get; } = new("--param") { Description = "Engine parameter key=value (repeatable); only parameters the engine reads (the real engines read none)", AllowMultipleArgumentsPerToken = false };

@@ -16,7 +16,7 @@ internal static class MutagenesisCommand
 {
     public static Command Create()
     {
-        // One meaning of the batch size with `run` and the workers: mutations per engine call (same default: 0 = the
+        // One meaning of the batch size with `run` and the workers: mutations per engine batch (same default: 0 = the
         // device kind's, resolved by ScienceOptions).
         var science = new ScienceOptions(JobArguments.BatchSizeMeaning, 0);
         var genes = new Option<string>("--genes") { Description = "Genes: ID,ID,… | @file | chrom:chr20 | all", DefaultValueFactory = _ => "all" };

@@ -9,7 +9,7 @@ using ExPecto.Core.Variants;
 namespace ExPecto.Coordinator.Cli;
 
 /// <summary>The inputs every science command shares. Omitted paths default to the bundled demo.</summary>
-/// <param name="batchSizeMeaning">What --batch-size counts for this command (mutagenesis: mutations per engine call, as in `run`).</param>
+/// <param name="batchSizeMeaning">What --batch-size counts for this command (mutagenesis: mutations per engine batch, as in `run`).</param>
 /// <param name="batchSizeDefault">0: the device kind's default mutations per batch (<see cref="DeltaEngineOptions.DefaultMutationsPerBatch"/>).</param>
 internal sealed class ScienceOptions(string batchSizeMeaning = "Windows per forward pass", int batchSizeDefault = 32)
 {
@@ -22,7 +22,7 @@ internal sealed class ScienceOptions(string batchSizeMeaning = "Windows per forw
     public Option<string?> Models { get; } = new("--models") { Description = "ExPecto modellist (TSV ModelName, Tissue); default: the demo models (NOT biological)" };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N (CUDA needs the CUDA build)", DefaultValueFactory = _ => "cpu" };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = batchSizeMeaning, DefaultValueFactory = _ => batchSizeDefault };
-    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads for inference (default: libtorch's choice)" };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads for inference; the incremental engine computes this many batches at once, same results (default: libtorch's choice, one per core)" };
 
     public void AddTo(Command command)
     {

@@ -31,7 +31,7 @@ public sealed record JobRequest
     public int? Radius { get; init; }
     public double Threshold { get; init; } = 0.3;
     public string Engine { get; init; } = "incremental";
-    /// <summary>Mutations per engine call; 0 (the default): each worker's device default (DeltaEngineOptions: CPU 64, CUDA 1024).</summary>
+    /// <summary>Mutations per engine batch; 0 (the default): each worker's device default (DeltaEngineOptions: CPU 64, CUDA 1024).</summary>
     public int BatchSize { get; init; }
 
     /// <summary>The engine's arithmetic (`--precision`); fp32 is the exact default.</summary>

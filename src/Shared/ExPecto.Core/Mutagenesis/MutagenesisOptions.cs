@@ -17,7 +17,7 @@ public sealed record MutagenesisOptions
     /// <summary>|effect| ≥ this (natural-log fold change) counts as strong; ExPecto's public catalogue used 0.3.</summary>
     public double StrongThreshold { get; init; } = DefaultStrongThreshold;
 
-    /// <summary>Mutations per engine call.</summary>
+    /// <summary>Mutations per engine batch.</summary>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
     /// <summary>Rows per Parquet row group (bounds memory: rows × tissues × 4 bytes).</summary>

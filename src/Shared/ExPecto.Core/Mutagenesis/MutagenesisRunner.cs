@@ -47,7 +47,7 @@ public sealed record MutagenesisGeneRun(GeneResult Result, bool Skipped);
 /// <summary>
 /// Saturation mutagenesis with one engine and one projector into one dataset folder. <see cref="RunGene"/> is THE
 /// per-gene step — `expecto mutagenesis`, `expecto run` and every cluster worker call it, so they share one meaning
-/// of the batch size (mutations per engine call) and the same checks (names, strand, the expected mutation count of
+/// of the batch size (mutations per engine batch) and the same checks (names, strand, the expected mutation count of
 /// a complete gene). <see cref="Run"/> is the in-process job: genes one after another on the calling thread,
 /// skipping genes whose output is already complete (<see cref="GeneOutputValidator"/>), then genes.parquet rebuilt
 /// from the summaries of all the run's genes. It stops at the first failing gene; finished genes stay, so a re-run

@@ -13,7 +13,7 @@ namespace ExPecto.Protocol.Processing;
 /// <param name="Radius">Mutated positions per side of the TSS (ExPecto: 1,000, giving 2,001 positions).</param>
 /// <param name="Threshold">|effect| at or above which a row is "strong" (ExPecto's catalogue: 0.3, natural-log fold change).</param>
 /// <param name="Engine">Engine name (incremental, naive; test builds add fake), see <see cref="EngineCatalog"/>.</param>
-/// <param name="BatchSize">Mutations per engine call (as `expecto mutagenesis --batch-size`); results do not depend on it.</param>
+/// <param name="BatchSize">Mutations per engine batch (as `expecto mutagenesis --batch-size`); results do not depend on it.</param>
 public sealed record JobSpec(
     string GenomePath,
     string AnnotationPath,
@@ -67,7 +67,7 @@ public interface IGeneProcessor
     Task<GeneOutcome> ProcessAsync(GeneWorkItem item, CancellationToken ct);
 
     /// <summary>
-    /// Mutations per engine call this processor uses for <paramref name="spec"/>: the job's batch size, or the value
+    /// Mutations per engine batch this processor uses for <paramref name="spec"/>: the job's batch size, or the value
     /// a job's 0 (the device default) resolves to here. What a worker reports (admin `workers`).
     /// </summary>
     int BatchSize(JobSpec spec) => spec.BatchSize;
