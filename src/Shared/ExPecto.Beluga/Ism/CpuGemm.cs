@@ -6,7 +6,7 @@ namespace ExPecto.Beluga.Ism;
 /// <summary>
 /// Float32 GEMMs on the CPU through oneDNN rather than libtorch's BLAS. On CPUs where MKL takes its AVX2 path (AMD
 /// EPYC here: 73–91 GFLOP/s on one thread at the engine's shapes) oneDNN's AVX-512 kernels run the same products at
-/// 99–160 GFLOP/s (bench/README.md, "Current"). libtorch reaches oneDNN for a 1×1 convolution: the weight [K, N]
+/// 99–160 GFLOP/s (bench/README.md, "Earlier: the incremental engine's CPU GEMMs through oneDNN"). libtorch reaches oneDNN for a 1×1 convolution: the weight [K, N]
 /// (row-major, as the engine keeps it) is read as a one-image batch [1, K, 1, N], x [P, K] as P filters
 /// [P, K, 1, 1], and the output [1, P, 1, N] is x · weight [P, N] row-major. So no weight is copied or transposed;
 /// oneDNN reorders the small x, not the large weight. libtorch sends a single-thread 1×1 convolution of batch &lt; 16
