@@ -34,7 +34,7 @@ public sealed record DeltaEngineOptions
     /// CPU threads of the incremental engine: that many batches run at once, each on its own thread with libtorch
     /// single-threaded (<see cref="SingleThreadedTorchWorkers"/>), so a call of N × this many batches keeps N cores
     /// busy. 0 (the default): libtorch's intra-op thread count on the thread that creates the engine (what
-    /// `--threads` and Worker:Threads set). Each batch is computed exactly as on one thread, so results do not
+    /// `--threads` and Worker:Threads set), at most the CPUs this process may use. Each batch is computed exactly as on one thread, so results do not
     /// depend on it. Ignored on CUDA (one stream of batches) and by the naive engine (libtorch's own threads).
     /// </summary>
     public int Threads { get; init; }

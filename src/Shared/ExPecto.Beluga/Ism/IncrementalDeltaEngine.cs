@@ -59,7 +59,9 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
         if (_options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), "Threads must be at least 1 (or 0 for libtorch's thread count)");
         _network = new IsmNetwork(stateDict, _options.Device, IsmNetwork.Fc1Layout.ByColumn, _options.Precision);
         ConcurrentBatches = _network.Device.type != DeviceType.CPU ? 1
-            : _options.Threads > 0 ? _options.Threads : Math.Max(1, torch.get_num_threads());
+            : _options.Threads > 0 ? _options.Threads
+            // libtorch's default counts the host's cores; .NET's honours a container's CPU limit.
+            : Math.Clamp(torch.get_num_threads(), 1, Environment.ProcessorCount);
     }
 
     /// <summary>Batches run at once per call: <see cref="DeltaEngineOptions.Threads"/> resolved on a CPU, 1 on CUDA.</summary>

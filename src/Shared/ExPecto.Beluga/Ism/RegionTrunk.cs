@@ -108,7 +108,7 @@ internal sealed class RegionTrunk : IDisposable
             }
         }
 
-        X = Keep(Blocks(x));
+        X = Keep(Column([x[0], x[1]]));
         A1 = Keep(Column(a1));
         A2 = Keep(Column(a2));
         P1 = Keep(p1);
@@ -160,13 +160,7 @@ internal sealed class RegionTrunk : IDisposable
         return kept;
     }
 
-    private static Tensor?[,] Blocks(Tensor strands)
-    {
-        var blocks = new Tensor?[Strands, 1];
-        for (int s = 0; s < Strands; s++) blocks[s, 0] = strands[s];
-        return blocks;
-    }
-
+    /// <summary>One block per strand (a level without phases).</summary>
     private static Tensor?[,] Column(Tensor[] perStrand)
     {
         var blocks = new Tensor?[Strands, 1];
