@@ -209,7 +209,8 @@ public sealed class IncrementalDeltaEngine : IMutationDeltaEngine
             int features = net.FeatureCount;
             MutationBatch.Validate(mutations, _length, deltas.Length, features);
             if (mutations.IsEmpty) return;
-            for (int i = 0; i < mutations.Length; i++) CheckPhases(mutations[i].Offset, "mutation " + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (_trunk?.Computed is not null)
+                for (int i = 0; i < mutations.Length; i++) CheckPhases(mutations[i].Offset, $"mutation {i}");
             using var precision = net.EnterPrecision();
             int stride = MutationBatch.ShiftCount * features;
             int perBatch = _engine._options.ResolvedMutationsPerBatch;
