@@ -112,6 +112,26 @@ internal sealed class NodeProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>
+    /// SIGSTOP: the process stops where it is (its files stay as they are) until <see cref="Thaw"/> or a kill, so a
+    /// test can check what state it froze in before it strikes.
+    /// </summary>
+    public void Freeze() => Signal(SigStop);
+
+    /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
+    public void Thaw() => Signal(SigCont);
+
+    private const int SigCont = 18, SigStop = 19; // Linux x86-64 and arm64
+
+    private void Signal(int signal)
+    {
+        if (kill(_process.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
     /// <summary>SIGKILL: no shutdown hooks, no leaving the cluster — a crash.</summary>
     public void KillHard()
     {

@@ -6,12 +6,14 @@ namespace ExPecto.Cluster.Tests.Processes;
 
 /// <summary>
 /// The uninterrupted reference of the real-engine kill tests: `expecto run` (embedded, one process) of the job —
-/// the incremental engine with the bundled demo weights, 12 demo genes, radius 10 — and what its output folder
+/// the incremental engine with the bundled demo weights, 12 demo genes, radius 40 — and what its output folder
 /// holds (Parquet effects and strong effects per gene, genes.parquet, manifest.json, _SUCCESS).
 /// </summary>
 public sealed class RealEngineFixture : IAsyncLifetime
 {
-    public const int Radius = 10;
+    // ≈ 0.2 s a gene on the 2-core machine: long enough that the tests' 100 ms polls find a worker inside one (at
+    // radius 10 a gene took ≈ 0.05 s with the engine's two batch threads, and a job could finish between polls).
+    public const int Radius = 40;
     private readonly TempDir _tmp = new();
     public IReadOnlyList<string> Genes { get; private set; } = [];
     internal SortedDictionary<string, string> Reference { get; private set; } = null!;
@@ -103,6 +105,8 @@ public sealed class RealEngineKillTests(RealEngineFixture fixture) : IClassFixtu
         string jobId = await _cluster.SubmitAsync(fixture.JobArgs(outDir), env);
 
         // A victim in the middle of a gene, once a few genes are written: its engine started the gene, no file yet.
+        // A demo gene takes ~0.1 s, so the victim is frozen (SIGSTOP) first and the gene checked again: if it was
+        // written in between, the victim goes on and the search with it.
         NodeProcess? victim = null;
         string? gene = null;
         await _cluster.WaitForAsync(() =>
@@ -110,7 +114,11 @@ public sealed class RealEngineKillTests(RealEngineFixture fixture) : IClassFixtu
             if (EffectFiles(outDir) < 2) return false;
             victim = _cluster.Workers.FirstOrDefault(w => RunningGene(w, outDir) is not null);
             gene = victim is null ? null : RunningGene(victim, outDir);
-            return gene is not null;
+            if (gene is null) return false;
+            victim!.Freeze();
+            if (!HasEffects(outDir, gene)) return true;
+            victim.Thaw();
+            return false;
         }, JobTimeout, "a worker in the middle of a gene");
         victim!.KillHard();
         Assert.True(victim.Gone, $"{victim.Name} (pid {victim.Pid}) is still there after SIGKILL");
