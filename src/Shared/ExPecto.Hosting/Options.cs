@@ -234,7 +234,7 @@ public sealed class WorkerOptions : IValidatedOptions
 
     /// <summary>
     /// CPU threads for inference: the incremental engine runs this many mutation batches at once, each on its own
-    /// single-threaded libtorch thread (same results bit for bit, ≈ 2× on 2 cores); other inference uses libtorch's
+    /// single-threaded libtorch thread (same results bit for bit, 1.8–2.0× on 2 cores); other inference uses libtorch's
     /// intra-op pool of this size. 0: one per CPU this process may
     /// use (<see cref="Environment.ProcessorCount"/>, which honours a container's CPU limit, where libtorch alone would
     /// take every core of the host). Several workers on one machine must split the cores between them: libtorch's

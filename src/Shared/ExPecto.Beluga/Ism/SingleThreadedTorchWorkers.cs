@@ -7,7 +7,7 @@ namespace ExPecto.Beluga.Ism;
 /// <summary>
 /// Dedicated threads on which libtorch runs single-threaded, so that independent batches run side by side on a CPU.
 /// The incremental engine's batches are hundreds of small ops; with libtorch's intra-op threads each op waits on a
-/// barrier (a 2-thread engine ran 1.2–1.8× one thread here), while two single-threaded batches at once run 2.0×
+/// barrier (a 2-thread engine ran 1.2–1.8× one thread here), while two single-threaded batches at once run 1.8–2.0×
 /// (bench/README.md, "Current: batches side by side"). libtorch keeps its thread count per OS thread (OpenMP's and MKL's per-thread
 /// settings) after first use, so each worker fixes its own at 1 and then puts back the process-wide value that
 /// threads not yet started copy (the creating thread's own count is not touched).
