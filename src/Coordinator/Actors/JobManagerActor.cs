@@ -470,11 +470,19 @@ public sealed class JobManagerActor : ReceivePersistentActor, IWithTimers
         }).PipeTo(Self, failure: e => new FinalizeFailed(jobId, e.Message));
     }
 
+    /// <summary>
+    /// Genes of the job leased now, or settled but not yet durable in the book: a gene's credit returns as its
+    /// settlement arrives, while <see cref="JobState.CommittedCount"/> counts it only once the write lands, so without
+    /// the second kind a status could show nothing in flight and one more gene done a moment later.
+    /// </summary>
+    private int InFlight(string jobId) =>
+        _dispatch.LeasedOf(jobId) + _recording.Count(k => k.JobId == jobId && !_dispatch.Owner.ContainsKey(k));
+
     private JobStatusView View(JobState job)
     {
         var failed = job.FailedResults.OrderBy(r => r.GeneId, StringComparer.Ordinal).ToList();
         return new JobStatusView(job.JobId, job.Phase, job.GeneCount, job.CommittedCount, failed.Count,
-            _dispatch.LeasedOf(job.JobId), job.Spec.OutputDir, failed)
+            InFlight(job.JobId), job.Spec.OutputDir, failed)
         {
             SubmittedAtMs = job.SubmittedAtMs,
             FinishedAtMs = job.Finished?.AtMs ?? 0,

@@ -21,7 +21,7 @@ public enum JobState
 
 /// <summary>
 /// A job as <c>job list</c> shows it. Gene counts are over the job's whole gene set; <paramref name="GenesInFlight"/>
-/// are leased to workers now.
+/// are leased to workers now or settled and not yet recorded (they are not in <paramref name="GenesDone"/> yet).
 /// </summary>
 public sealed record JobSummary(
     string Id,
@@ -34,7 +34,8 @@ public sealed record JobSummary(
     int GenesInFlight = 0);
 
 /// <summary>
-/// One job in detail (<c>job status &lt;id&gt;</c>). <paramref name="GenesInFlight"/> are leased to workers now;
+/// One job in detail (<c>job status &lt;id&gt;</c>). <paramref name="GenesInFlight"/> are leased to workers now or
+/// settled and not yet recorded;
 /// <paramref name="RecentFailures"/> are the last few failed genes with their error, newest first.
 /// </summary>
 public sealed record JobDetail(
