@@ -56,6 +56,15 @@ internal static class IsmTestSupport
 
     private static readonly Lazy<byte[]> s_chr20Head = new(ReadChr20Head);
 
+    /// <summary>A reproducible random ACGT sequence: for tests that must run where ../shared/data is absent (CI).</summary>
+    public static byte[] RandomRegion(int length, int seed)
+    {
+        var rng = new Random(seed);
+        var region = new byte[length];
+        for (int i = 0; i < length; i++) region[i] = "ACGT"u8[rng.Next(4)];
+        return region;
+    }
+
     /// <summary>
     /// <paramref name="length"/> bp of real hg19 chr20 sequence with no N, at or after 2,000,000 (0-based).
     /// Skips the test when ../shared/data is absent.
