@@ -57,53 +57,29 @@ internal sealed class RegionTrunk : IDisposable
         var p2 = new Tensor[Strands, Phases];
         var a5 = new Tensor[Strands, Phases];
         var a6 = new Tensor[Strands, Phases];
-        if (phases is null)
+        // Strand groups that run as one batch: both strands at every phase, or each strand alone at its own phases.
+        (int First, int Count)[] groups = phases is null ? [(0, Strands)] : [(0, 1), (1, 1)];
+        foreach ((int first, int count) in groups)
         {
-            Tensor b1 = net.Conv(0, x);
+            bool Needed(int phase) => phases is null || phases[first * Phases + phase];
+            Tensor b1 = net.Conv(0, x.narrow(0, first, count));
             Tensor b2 = net.Conv(1, b1);
+            for (int i = 0; i < count; i++) (a1[first + i], a2[first + i]) = (b1[i], b2[i]);
             for (int sub = 0; sub < SubPhases; sub++)
             {
+                if (!Enumerable.Range(0, SubPhases).Any(q => Needed(sub + SubPhases * q))) continue;
                 Tensor q1 = IsmNetwork.MaxPool(b2.narrow(2, sub, b2.shape[2] - sub));
                 Tensor b3 = net.Conv(2, q1);
                 Tensor b4 = net.Conv(3, b3);
+                for (int i = 0; i < count; i++) (p1[first + i, sub], a3[first + i, sub], a4[first + i, sub]) = (q1[i], b3[i], b4[i]);
                 for (int q = 0; q < SubPhases; q++)
                 {
                     int phase = sub + SubPhases * q;
+                    if (!Needed(phase)) continue;
                     Tensor q2 = IsmNetwork.MaxPool(b4.narrow(2, q, b4.shape[2] - q));
                     Tensor b5 = net.Conv(4, q2);
                     Tensor b6 = net.Conv(5, b5);
-                    for (int s = 0; s < Strands; s++) (p2[s, phase], a5[s, phase], a6[s, phase]) = (q2[s], b5[s], b6[s]);
-                }
-                for (int s = 0; s < Strands; s++) (p1[s, sub], a3[s, sub], a4[s, sub]) = (q1[s], b3[s], b4[s]);
-            }
-            for (int s = 0; s < Strands; s++) (a1[s], a2[s]) = (b1[s], b2[s]);
-        }
-        else
-        {
-            for (int s = 0; s < Strands; s++)
-            {
-                Tensor xs = x.narrow(0, s, 1);
-                Tensor b1 = net.Conv(0, xs);
-                Tensor b2 = net.Conv(1, b1);
-                (a1[s], a2[s]) = (b1[0], b2[0]);
-                for (int sub = 0; sub < SubPhases; sub++)
-                {
-                    bool any = false;
-                    for (int q = 0; q < SubPhases; q++) any |= phases[s * Phases + sub + SubPhases * q];
-                    if (!any) continue;
-                    Tensor q1 = IsmNetwork.MaxPool(b2.narrow(2, sub, b2.shape[2] - sub));
-                    Tensor b3 = net.Conv(2, q1);
-                    Tensor b4 = net.Conv(3, b3);
-                    (p1[s, sub], a3[s, sub], a4[s, sub]) = (q1[0], b3[0], b4[0]);
-                    for (int q = 0; q < SubPhases; q++)
-                    {
-                        int phase = sub + SubPhases * q;
-                        if (!phases[s * Phases + phase]) continue;
-                        Tensor q2 = IsmNetwork.MaxPool(b4.narrow(2, q, b4.shape[2] - q));
-                        Tensor b5 = net.Conv(4, q2);
-                        Tensor b6 = net.Conv(5, b5);
-                        (p2[s, phase], a5[s, phase], a6[s, phase]) = (q2[0], b5[0], b6[0]);
-                    }
+                    for (int i = 0; i < count; i++) (p2[first + i, phase], a5[first + i, phase], a6[first + i, phase]) = (q2[i], b5[i], b6[i]);
                 }
             }
         }
